@@ -1,0 +1,2 @@
+export * from './internal';
+export * from './pulumi';

@@ -1,0 +1,3 @@
+export * from './service-config';
+export * from './start-service';
+export * from './all-exceptions.filter';

@@ -1,0 +1,2 @@
+export * from './pki';
+export * from './peer-identity';

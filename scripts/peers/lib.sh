@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Shared helpers for the peer provisioning scripts. Every peer is cached by name and version under
+# $STACKYARD_CACHE (default ~/.cache/stackyard) so a warm machine skips the build.
+set -euo pipefail
+STACKYARD_CACHE="${STACKYARD_CACHE:-$HOME/.cache/stackyard}"
+PEERS_DIR="$STACKYARD_CACHE/peers"
+mkdir -p "$PEERS_DIR"
+log() { printf '[peers] %s\n' "$*" >&2; }
+# Builds run with the module proxy only; no VCS fallback, no checksum DB outside the proxy.
+export GOFLAGS="${GOFLAGS:--mod=mod}"
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
