@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { ConsoleLogger, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
+import { ConsoleLogger, type DynamicModule, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApiError } from '@stackyard/shared-errors';
 import { parseJsonBody, readBody } from '@stackyard/shared-http';
@@ -14,7 +14,7 @@ import type { ServiceConfig } from './service-config';
 
 export interface ServiceAppOptions {
   name: string;
-  module: Type;
+  module: Type | DynamicModule;
   config: ServiceConfig;
   /**
    * Internal services accept requests only from mutually verified peers named here (their
@@ -23,7 +23,8 @@ export interface ServiceAppOptions {
   allowedPeers?: string[];
   /** Routes whose body is handed to the handler as raw bytes (`req.rawBody`) instead of parsed JSON. */
   rawBodyRoutes?: RegExp[];
-  maxBodyBytes: number;
+  /** Largest inflated request body, per path (checkpoints may be far larger than other calls). */
+  maxBodyBytes: number | ((path: string) => number);
   /** Checks `/readyz` runs (database reachable, migrations applied, …). */
   readiness?: (app: INestApplication) => Array<() => Promise<void>>;
 }
@@ -112,7 +113,7 @@ export async function startService(options: ServiceAppOptions): Promise<RunningS
       next();
       return;
     }
-    readBody(req, { maxBytes: options.maxBodyBytes })
+    readBody(req, { maxBytes: typeof options.maxBodyBytes === 'number' ? options.maxBodyBytes : options.maxBodyBytes(path) })
       .then((body) => {
         req.rawBody = body;
         if (!rawRoutes.some((r) => r.test(path))) req.body = parseJsonBody(body);

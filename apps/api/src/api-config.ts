@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { ConfigError, envBoolean, envPositiveInt, loadConfig } from '@stackyard/shared-config';
+import { serviceConfigProblems, serviceConfigShape } from '@stackyard/shared-service';
+import { objectStoreConfigProblems, objectStoreConfigShape } from '@stackyard/shared-storage';
+
+const MiB = 1024 * 1024;
+
+export const apiConfigSchema = z.object({
+  ...serviceConfigShape,
+  PORT: serviceConfigShape.PORT.default(8443),
+  ...objectStoreConfigShape,
+  DATABASE_URL: z.string().min(1),
+  MIGRATE_ON_START: envBoolean.default(true),
+  IDENTITY_URL: z.url().default('https://127.0.0.1:7443'),
+  SECRETS_URL: z.url().default('https://127.0.0.1:7444'),
+  /** Lease granted to an update at start and renewal (the CLI assumes 300 s). */
+  LEASE_SECONDS: envPositiveInt.max(3600).default(300),
+  /** How long a resolved access token is trusted before identity is asked again. */
+  PRINCIPAL_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  /** Largest inflated request body: checkpoints and imports. */
+  MAX_STATE_BYTES: envPositiveInt.default(1024 * MiB),
+  /** Largest inflated body of every other (parsed JSON) request. */
+  MAX_JSON_BYTES: envPositiveInt.default(64 * MiB),
+});
+
+export type ApiConfig = z.infer<typeof apiConfigSchema>;
+
+export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
+  const config = loadConfig(apiConfigSchema, { env });
+  const problems = [...serviceConfigProblems(config, true), ...objectStoreConfigProblems(config)];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ConfigError } from '@stackyard/shared-config';
+import { runMigrations } from '@stackyard/shared-db';
+import { InternalClient } from '@stackyard/shared-http';
+import { startService } from '@stackyard/shared-service';
+import { createObjectStore } from '@stackyard/shared-storage';
+import { RAW_BODY_ROUTES, StacksProtocolModule } from '@stackyard/stacks-feature-protocol';
+import { loadApiConfig } from './api-config';
+import { createApiDataSource } from './api-data-source';
+
+/** The api's composition root: configuration, database, object store, peers, HTTP. */
+async function main(): Promise<void> {
+  const config = loadApiConfig(process.env);
+  const logger = new Logger('api');
+  const dataSource = createApiDataSource(config.DATABASE_URL);
+  await dataSource.initialize();
+  if (config.MIGRATE_ON_START) {
+    const applied = await runMigrations(dataSource, 'stackyard_api_migrations');
+    if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
+  }
+  const objectStore = await createObjectStore(config);
+  await objectStore.check();
+  const mtls = { caFile: config.INTERNAL_CA_FILE!, certFile: config.INTERNAL_CERT_FILE!, keyFile: config.INTERNAL_KEY_FILE! };
+  const identity = new InternalClient({ baseUrl: config.IDENTITY_URL, expectService: 'identity', ...mtls });
+  const secrets = new InternalClient({ baseUrl: config.SECRETS_URL, expectService: 'secrets', ...mtls });
+  const module = StacksProtocolModule.register({
+    dataSource,
+    objectStore,
+    identity,
+    secrets,
+    settings: { leaseSeconds: config.LEASE_SECONDS, principalCacheSeconds: config.PRINCIPAL_CACHE_SECONDS },
+  });
+  await startService({
+    name: 'api',
+    module,
+    config,
+    rawBodyRoutes: RAW_BODY_ROUTES,
+    maxBodyBytes: (path) => (RAW_BODY_ROUTES.some((r) => r.test(path)) ? config.MAX_STATE_BYTES : config.MAX_JSON_BYTES),
+    readiness: () => [
+      async () => {
+        await dataSource.query('SELECT 1');
+      },
+      () => objectStore.check(),
+    ],
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+export * from './stacks-protocol.module';
+export * from './protocol-settings';

@@ -1,0 +1,9 @@
+export const PROTOCOL_SETTINGS = Symbol('ProtocolSettings');
+
+/** The api's tunables the protocol handlers need (validated from env in apps/api). */
+export interface ProtocolSettings {
+  /** Lease length granted at start and on renewal; the CLI renews every ~2.5 min of a 5 min lease. */
+  leaseSeconds: number;
+  /** How long a resolved access token is trusted before asking identity again. */
+  principalCacheSeconds: number;
+}

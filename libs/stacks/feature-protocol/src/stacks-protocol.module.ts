@@ -1,0 +1,68 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import type { InternalClient } from '@stackyard/shared-http';
+import type { ObjectStore } from '@stackyard/shared-storage';
+import {
+  CheckpointStore,
+  OBJECT_STORE,
+  StackRepository,
+  StackVersionRepository,
+  UpdateEventRepository,
+  UpdateRepository,
+} from '@stackyard/stacks-data-access';
+import { ApiAuthGuard } from './api-auth.guard';
+import { IDENTITY_CLIENT, PrincipalService } from './principal.service';
+import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
+import { SECRETS_CLIENT, SecretsGateway } from './secrets.client';
+import { StackAccessService } from './stack-access.service';
+import { StackSecretsController } from './stack-secrets.controller';
+import { StackSecretsService } from './stack-secrets.service';
+import { StacksController } from './stacks.controller';
+import { StacksService } from './stacks.service';
+import { UpdateEventsService } from './update-events.service';
+import { UpdateLifecycleService } from './update-lifecycle.service';
+import { UpdatesController } from './updates.controller';
+import { UserController } from './user.controller';
+
+export interface StacksProtocolDependencies {
+  dataSource: DataSource;
+  objectStore: ObjectStore;
+  identity: InternalClient;
+  secrets: InternalClient;
+  settings: ProtocolSettings;
+}
+
+/** The HTTP API the Pulumi CLI speaks. The app's composition root hands in the I/O it needs. */
+@Module({})
+export class StacksProtocolModule {
+  static register(deps: StacksProtocolDependencies): DynamicModule {
+    return {
+      module: StacksProtocolModule,
+      controllers: [UserController, StacksController, UpdatesController, StackSecretsController],
+      providers: [
+        { provide: DataSource, useValue: deps.dataSource },
+        { provide: OBJECT_STORE, useValue: deps.objectStore },
+        { provide: IDENTITY_CLIENT, useValue: deps.identity },
+        { provide: SECRETS_CLIENT, useValue: deps.secrets },
+        { provide: PROTOCOL_SETTINGS, useValue: deps.settings },
+        { provide: APP_GUARD, useClass: ApiAuthGuard },
+        StackRepository,
+        UpdateRepository,
+        UpdateEventRepository,
+        StackVersionRepository,
+        CheckpointStore,
+        PrincipalService,
+        SecretsGateway,
+        StackAccessService,
+        StacksService,
+        UpdateLifecycleService,
+        UpdateEventsService,
+        StackSecretsService,
+      ],
+    };
+  }
+}
+
+/** Routes whose bodies the handlers read as raw bytes (large states are never parsed whole). */
+export const RAW_BODY_ROUTES = [/\/update\/[^/]+\/checkpoint$/, /\/api\/stacks\/[^/]+\/[^/]+\/[^/]+\/import$/];

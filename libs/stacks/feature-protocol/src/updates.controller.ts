@@ -1,0 +1,109 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Principal, StartUpdateResponse, UpdateProgramResponse, UpdateResults } from '@stackyard/shared-contracts';
+import type { StackEntity, UpdateEntity } from '@stackyard/stacks-data-access';
+import { UpdateTokenAuth } from './auth.decorators';
+import { StackAccessService, type StackRef } from './stack-access.service';
+import { CurrentPrincipal, LeasedUpdate, RawBody, StackPath } from './stack-params';
+import { UpdateEventsService } from './update-events.service';
+import { UpdateLifecycleService, type ProgramKind } from './update-lifecycle.service';
+
+type Lease = { stack: StackEntity; update: UpdateEntity };
+
+/** The update lifecycle (pulumi-protocol.md §3). Every per-update path uses the literal `update` segment. */
+@Controller('api/stacks/:org/:project/:stack')
+export class UpdatesController {
+  constructor(
+    private readonly access: StackAccessService,
+    private readonly lifecycle: UpdateLifecycleService,
+    private readonly events: UpdateEventsService,
+  ) {}
+
+  @Post('update')
+  @HttpCode(200)
+  createUpdate(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Body() body: unknown) {
+    return this.create(p, ref, 'update', body);
+  }
+
+  @Post('preview')
+  @HttpCode(200)
+  createPreview(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Body() body: unknown) {
+    return this.create(p, ref, 'preview', body);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  createRefresh(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Body() body: unknown) {
+    return this.create(p, ref, 'refresh', body);
+  }
+
+  @Post('destroy')
+  @HttpCode(200)
+  createDestroy(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Body() body: unknown) {
+    return this.create(p, ref, 'destroy', body);
+  }
+
+  @Post('update/:updateId')
+  @HttpCode(200)
+  async start(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Param('updateId') updateId: string, @Body() body: unknown): Promise<StartUpdateResponse> {
+    return this.lifecycle.start(await this.access.find(p, ref), updateId, body);
+  }
+
+  @Get('update/:updateId')
+  async results(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Param('updateId') updateId: string): Promise<UpdateResults> {
+    return this.events.results(await this.access.find(p, ref), updateId);
+  }
+
+  @Get('update/:updateId/events')
+  async listEvents(
+    @CurrentPrincipal() p: Principal,
+    @StackPath() ref: StackRef,
+    @Param('updateId') updateId: string,
+    @Query() query: { continuationToken?: string; type?: string | string[]; urn?: string },
+  ) {
+    return this.events.page(await this.access.find(p, ref), updateId, query);
+  }
+
+  @Post('update/:updateId/cancel')
+  @HttpCode(200)
+  async cancel(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Param('updateId') updateId: string): Promise<Record<string, never>> {
+    await this.lifecycle.cancel(await this.access.find(p, ref), updateId);
+    return {};
+  }
+
+  @UpdateTokenAuth()
+  @Post('update/:updateId/renew_lease')
+  @HttpCode(200)
+  renewLease(@LeasedUpdate() lease: Lease, @Req() req: Request, @Body() body: unknown) {
+    const token = /^update-token\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    return this.lifecycle.renewLease(lease.stack, lease.update, token, body);
+  }
+
+  @UpdateTokenAuth()
+  @Patch('update/:updateId/checkpoint')
+  @HttpCode(200)
+  async checkpoint(@LeasedUpdate() lease: Lease, @RawBody() body: Buffer | undefined): Promise<Record<string, never>> {
+    await this.lifecycle.saveCheckpoint(lease.stack, lease.update, body);
+    return {};
+  }
+
+  @UpdateTokenAuth()
+  @Post('update/:updateId/events/batch')
+  @HttpCode(200)
+  async eventsBatch(@LeasedUpdate() lease: Lease, @Body() body: unknown): Promise<Record<string, never>> {
+    await this.events.recordBatch(lease.update, body);
+    return {};
+  }
+
+  @UpdateTokenAuth()
+  @Post('update/:updateId/complete')
+  @HttpCode(200)
+  async complete(@LeasedUpdate() lease: Lease, @Body() body: unknown): Promise<Record<string, never>> {
+    await this.lifecycle.complete(lease.stack, lease.update, body);
+    return {};
+  }
+
+  private async create(principal: Principal, ref: StackRef, kind: ProgramKind, body: unknown): Promise<UpdateProgramResponse> {
+    return this.lifecycle.create(principal, await this.access.find(principal, ref), kind, body);
+  }
+}

@@ -1,0 +1,45 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiError } from '@stackyard/shared-errors';
+import type { CapabilitiesResponse, DefaultOrganizationResponse, Principal, ServiceUser } from '@stackyard/shared-contracts';
+import { Public } from './auth.decorators';
+import { CurrentPrincipal } from './stack-params';
+
+/** Who am I, which organization is my default, and what this server supports. */
+@Controller('api')
+export class UserController {
+  @Get('user')
+  user(@CurrentPrincipal() principal: Principal): ServiceUser {
+    const user: ServiceUser = {
+      id: principal.userId,
+      githubLogin: principal.login,
+      name: principal.name || principal.login,
+      email: principal.email,
+      avatarUrl: principal.avatarUrl,
+      organizations: principal.organizations.map((o) => ({ name: o.name, githubLogin: o.name, avatarUrl: '' })),
+      identities: [],
+      siteAdmin: principal.siteAdmin,
+    };
+    if (principal.token.kind !== 'personal') {
+      user.tokenInfo = {
+        name: principal.token.name,
+        ...(principal.token.organization ? { organization: principal.token.organization } : {}),
+        ...(principal.token.team ? { team: principal.token.team } : {}),
+      };
+    }
+    return user;
+  }
+
+  @Get('user/organizations/default')
+  defaultOrganization(@CurrentPrincipal() principal: Principal): DefaultOrganizationResponse {
+    const org = principal.token.organization ?? principal.organizations[0]?.name;
+    if (!org) throw ApiError.notFound('no default organization');
+    return { GitHubLogin: org, Messages: [] };
+  }
+
+  /** Deliberately public: capability discovery reveals nothing about stacks or users. */
+  @Public()
+  @Get('capabilities')
+  capabilities(): CapabilitiesResponse {
+    return { capabilities: [{ capability: 'batch-encrypt' }] };
+  }
+}
