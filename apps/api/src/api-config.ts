@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, envBoolean, envPositiveInt, loadConfig } from '@stackyard/shared-config';
 import { serviceConfigProblems, serviceConfigShape } from '@stackyard/shared-service';
-import { objectStoreConfigProblems, objectStoreConfigShape } from '@stackyard/shared-storage';
+import { objectStoreConfigAliases, objectStoreConfigProblems, objectStoreConfigShape } from '@stackyard/shared-storage';
 
 const MiB = 1024 * 1024;
 
@@ -26,7 +26,7 @@ export const apiConfigSchema = z.object({
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
-  const config = loadConfig(apiConfigSchema, { env });
+  const config = loadConfig(apiConfigSchema, { env, aliases: objectStoreConfigAliases });
   const problems = [...serviceConfigProblems(config, true), ...objectStoreConfigProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -4,7 +4,7 @@ import { ConfigError } from '@stackyard/shared-config';
 import { runMigrations } from '@stackyard/shared-db';
 import { InternalClient } from '@stackyard/shared-http';
 import { startService } from '@stackyard/shared-service';
-import { createObjectStore } from '@stackyard/shared-storage';
+import { objectStoreSettingsFromConfig, openObjectStore } from '@stackyard/shared-storage';
 import { RAW_BODY_ROUTES, StacksProtocolModule } from '@stackyard/stacks-feature-protocol';
 import { loadApiConfig } from './api-config';
 import { createApiDataSource } from './api-data-source';
@@ -19,8 +19,7 @@ async function main(): Promise<void> {
     const applied = await runMigrations(dataSource, 'stackyard_api_migrations');
     if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
   }
-  const objectStore = await createObjectStore(config);
-  await objectStore.check();
+  const objectStore = await openObjectStore(objectStoreSettingsFromConfig(config));
   const mtls = { caFile: config.INTERNAL_CA_FILE!, certFile: config.INTERNAL_CERT_FILE!, keyFile: config.INTERNAL_KEY_FILE! };
   const identity = new InternalClient({ baseUrl: config.IDENTITY_URL, expectService: 'identity', ...mtls });
   const secrets = new InternalClient({ baseUrl: config.SECRETS_URL, expectService: 'secrets', ...mtls });

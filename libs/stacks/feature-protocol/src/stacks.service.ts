@@ -12,6 +12,7 @@ import {
   validateStackName,
   validateTagName,
   validateTags,
+  type UntypedDeploymentInfo,
   validateUntypedDeployment,
 } from '@stackyard/stacks-domain';
 import {
@@ -114,14 +115,12 @@ export class StacksService {
     const tagProblem = validateTags(tags);
     if (tagProblem) throw ApiError.badRequest(tagProblem);
     let initial: Buffer | undefined;
-    let initialInfo: ReturnType<typeof validateUntypedDeployment> | undefined;
+    let initialInfo: UntypedDeploymentInfo | undefined;
     if (req['state'] !== undefined && req['state'] !== null) {
       initial = Buffer.from(JSON.stringify(req['state']));
-      try {
-        initialInfo = validateUntypedDeployment(initial);
-      } catch (error) {
-        throw ApiError.badRequest(`invalid 'state': ${(error as Error).message}`);
-      }
+      const checked = validateUntypedDeployment(initial);
+      if (!checked.ok) throw ApiError.badRequest(`invalid 'state': ${checked.error}`);
+      initialInfo = checked.info;
     }
     const now = Date.now();
     const stack: StackEntity = {
@@ -209,12 +208,9 @@ export class StacksService {
   /** `stack import`: the body becomes the next version, as an update of kind `import`. */
   async import(principal: Principal, stack: StackEntity, body: Buffer | undefined): Promise<{ updateId: string }> {
     if (!body || body.length === 0) throw ApiError.badRequest('request body is required');
-    let info;
-    try {
-      info = validateUntypedDeployment(body);
-    } catch (error) {
-      throw ApiError.badRequest(`invalid deployment: ${(error as Error).message}`);
-    }
+    const checked = validateUntypedDeployment(body);
+    if (!checked.ok) throw ApiError.badRequest(checked.error);
+    const info = checked.info;
     return this.writeAsNewVersion(principal, stack, 'import', composeUntypedDeployment(body, info), info.resourceCount);
   }
 

@@ -189,12 +189,9 @@ export class UpdateLifecycleService {
   async saveCheckpoint(stack: StackEntity, update: UpdateEntity, body: Buffer | undefined): Promise<void> {
     if (update.dryRun) throw ApiError.badRequest('a preview does not write checkpoints');
     if (!body || body.length === 0) throw ApiError.badRequest('request body is required');
-    let info;
-    try {
-      info = validateCheckpointRequest(body);
-    } catch (error) {
-      throw ApiError.badRequest(`invalid checkpoint: ${(error as Error).message}`);
-    }
+    const checked = validateCheckpointRequest(body);
+    if (!checked.ok) throw ApiError.badRequest(checked.error);
+    const info = checked.info;
     const key = this.checkpoints.key(stack.id, update.version);
     await this.checkpoints.write(key, composeUntypedDeployment(body, info));
     const now = Date.now();
