@@ -47,7 +47,7 @@ export async function readBody(req: IncomingMessage, options: ReadBodyOptions): 
     }
     throw ApiError.badRequest('request body could not be read');
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
 }
 
 /** Parses a JSON body, answering 400 (never 500) for anything malformed. */

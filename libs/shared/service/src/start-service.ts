@@ -82,7 +82,7 @@ export async function startService(options: ServiceAppOptions): Promise<RunningS
     req.requestId = requestId;
     res.setHeader('X-Request-ID', requestId);
     res.setHeader('X-Pulumi-Request-ID', requestId);
-    const path = (req.url ?? '/').split('?')[0]!;
+    const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       res.setHeader('content-type', 'application/json');
       res.end('{"status":"ok"}');

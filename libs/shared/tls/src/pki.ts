@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
 type Key = webcrypto.CryptoKey;
-type KeyPair = webcrypto.CryptoKeyPair;
 // @peculiar/x509 speaks the WebCrypto API; Node's implementation is that API.
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -29,7 +28,7 @@ export interface CertRequest {
 
 function serial(): string {
   const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f; // positive
+  bytes[0] = bytes[0] & 0x7f; // positive
   return bytes.toString('hex');
 }
 
@@ -39,13 +38,13 @@ async function exportKey(key: Key): Promise<string> {
 }
 
 async function importKey(pem: string): Promise<Key> {
-  const der = x509.PemConverter.decode(pem)[0]!;
+  const der = x509.PemConverter.decode(pem)[0];
   return webcrypto.subtle.importKey('pkcs8', der, alg, true, ['sign']);
 }
 
 /** A new self-signed certificate authority (ECDSA P-256, ten years). */
 export async function createCertificateAuthority(commonName: string): Promise<PemPair> {
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as KeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']));
   const now = new Date();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -67,7 +66,7 @@ export async function createCertificateAuthority(commonName: string): Promise<Pe
 export async function issueCertificate(ca: PemPair, request: CertRequest): Promise<PemPair> {
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKey = await importKey(ca.keyPem);
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as KeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']));
   const names: x509.JsonGeneralName[] = [
     ...(request.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(request.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),

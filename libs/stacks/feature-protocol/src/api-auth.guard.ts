@@ -33,8 +33,8 @@ export class ApiAuthGuard implements CanActivate {
     if (!match) {
       throw ApiError.unauthorized(header ? 'unsupported Authorization header; expected "token <access token>"' : 'No credentials provided or are invalid.');
     }
-    const scheme = match[1]!.toLowerCase();
-    const credential = match[2]!;
+    const scheme = match[1].toLowerCase();
+    const credential = match[2];
     if (scheme === 'token') {
       if (mode === 'update-token') throw ApiError.unauthorized('this call requires the update token issued when the update started');
       req.principal = await this.principals.resolve(credential, req.requestId);

@@ -19,13 +19,13 @@ export class StackSecretsService {
   async encrypt(stack: StackEntity, body: unknown, requestId?: string): Promise<{ ciphertext: string }> {
     const plaintext = requireBase64(requireObject(body)['plaintext'] ?? '', "'plaintext'");
     const [ciphertext] = await this.secrets.encrypt(stack.id, [plaintext], requestId);
-    return { ciphertext: ciphertext! };
+    return { ciphertext: ciphertext };
   }
 
   async decrypt(stack: StackEntity, body: unknown, requestId?: string): Promise<{ plaintext: string }> {
     const ciphertext = requireBase64(requireObject(body)['ciphertext'], "'ciphertext'");
     const [plaintext] = await this.secrets.decrypt(stack.id, [ciphertext], requestId);
-    return { plaintext: plaintext! };
+    return { plaintext: plaintext };
   }
 
   async batchEncrypt(stack: StackEntity, body: unknown, requestId?: string): Promise<{ ciphertexts: string[] }> {
@@ -46,7 +46,7 @@ export class StackSecretsService {
   /** Decryption notices from the CLI become audit lines (names only, never values). */
   logDecryption(principal: Principal | undefined, stack: StackEntity, body: unknown, field: 'secretName' | 'commandName'): void {
     const req = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-    const detail = typeof req[field] === 'string' ? (req[field] as string).slice(0, 200) : '';
+    const detail = typeof req[field] === 'string' ? (req[field]).slice(0, 200) : '';
     this.logger.log(
       JSON.stringify({ event: 'secret.decrypt', user: principal?.login ?? null, stack: `${stack.orgName}/${stack.projectName}/${stack.stackName}`, [field]: detail }),
     );

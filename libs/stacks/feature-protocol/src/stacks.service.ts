@@ -186,7 +186,7 @@ export class StacksService {
   async setTags(stack: StackEntity, body: unknown): Promise<void> {
     const tags = requireObject(body, 'tags');
     for (const [k, v] of Object.entries(tags)) if (typeof v !== 'string') throw ApiError.badRequest(`tag '${k}' must have a string value`);
-    const problem = validateTags(tags as Record<string, string>);
+    const problem = validateTags(tags);
     if (problem) throw ApiError.badRequest(problem);
     await this.stacks.setTags(stack.id, tags as Record<string, string>, Date.now());
   }

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { StateStream } from './stacks.service';
@@ -17,5 +16,5 @@ export async function sendState(res: Response, state: StateStream): Promise<void
     res.end(state.body);
     return;
   }
-  await pipeline(state.body as Readable, res);
+  await pipeline(state.body, res);
 }

@@ -40,12 +40,12 @@ export class UpdateEventsService {
       if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) throw ApiError.badRequest(`'events[${i}].timestamp' must be a number`);
       const kinds = Object.keys(event).filter((k) => !META_KEYS.has(k) && event[k] !== null && typeof event[k] === 'object');
       if (kinds.length !== 1) throw ApiError.badRequest(`'events[${i}]' must carry exactly one event payload`);
-      const kind = kinds[0]!;
+      const kind = kinds[0];
       if (kind.length > 64) throw ApiError.badRequest(`'events[${i}]' has an unknown event kind`);
       const payload = event[kind] as Record<string, unknown>;
       if (kind === 'summaryEvent') summary = payload;
       const metadata = payload['metadata'] as Record<string, unknown> | undefined;
-      const urnValue = (metadata && typeof metadata['urn'] === 'string' ? metadata['urn'] : payload['urn']) as unknown;
+      const urnValue = (metadata && typeof metadata['urn'] === 'string' ? metadata['urn'] : payload['urn']);
       rows.push({
         updateId: update.id,
         sequence,
