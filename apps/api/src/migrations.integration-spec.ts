@@ -43,13 +43,13 @@ async function exerciseSchema(url: string): Promise<void> {
     const row = await stacks.findByName('Org', 'proj', 'dev');
     assert.equal(row?.tags['unicode:tag'], 'héllo ✓');
     assert.equal(typeof row?.createdAt, 'number');
-    const lock = { stackId: row!.id, expectedVersion: 0, leaseExpiresAt: now + 60_000, now, operation: { kind: 'update', author: 'a', started: 1 } };
+    const lock = { stackId: row.id, expectedVersion: 0, leaseExpiresAt: now + 60_000, now, operation: { kind: 'update', author: 'a', started: 1 } };
     const results = await Promise.all([
       stacks.tryAcquireLock({ ...lock, updateId: 'u1' }),
       stacks.tryAcquireLock({ ...lock, updateId: 'u2' }),
     ]);
     assert.deepEqual(results.filter(Boolean).length, 1, 'exactly one of two racing updates takes the lock');
-    const locked = await stacks.findById(row!.id);
+    const locked = await stacks.findById(row.id);
     assert.equal(locked?.version, 1);
     // An expired lease frees the stack for the next update.
     assert.equal(await stacks.tryAcquireLock({ ...lock, expectedVersion: 1, updateId: 'u3', now: now + 120_000, leaseExpiresAt: now + 180_000 }), true);
@@ -70,7 +70,7 @@ describe('api migrations', () => {
   });
 
   it('run on the embedded SQLite database', async () => {
-    const dir = await tempDir('api-migrations');
+    const dir = tempDir('api-migrations');
     await exerciseSchema(`sqlite:${join(dir, 'api.sqlite')}`);
   });
 
