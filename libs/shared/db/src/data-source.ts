@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { retainSqliteStatements } from './sqlite-statement-retention.util';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema, type QueryRunner } from 'typeorm';
 
 export type DatabaseKind = 'sqlite' | 'mysql';
@@ -40,6 +41,7 @@ export function createDataSource(settings: DatabaseSettings): DataSource {
   } as const;
   let options: DataSourceOptions;
   if (kind === 'sqlite') {
+    retainSqliteStatements();
     const path = settings.url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     options = {
@@ -108,6 +110,12 @@ export function isMysql(runner: QueryRunner): boolean {
 
 /** Column helpers for migrations written once for both engines. */
 export const columnTypes = {
+  /**
+   * Character set for every text column on MySQL: a database created with the server's default
+   * (latin1 on a stock MariaDB) would otherwise mangle non-Latin text. Binary collation keeps
+   * comparisons exact, as SQLite's are.
+   */
+  utf8: (runner: QueryRunner) => (isMysql(runner) ? { charset: 'utf8mb4', collation: 'utf8mb4_bin' } : {}),
   longText: (runner: QueryRunner) => (isMysql(runner) ? 'longtext' : 'text'),
   name: (runner: QueryRunner, length: number) =>
     isMysql(runner) ? { type: 'varchar', length: String(length), charset: 'utf8mb4', collation: 'utf8mb4_bin' } : { type: 'varchar', length: String(length) },

@@ -1,0 +1,52 @@
+import type { DataSource } from 'typeorm';
+import { IdentityBootstrapService, IdentityDatabase } from '@stackyard/identity-feature-tokens';
+import { runMigrations } from '@stackyard/shared-db';
+import { createLogger, type RunningService, startService } from '@stackyard/shared-service';
+import { AppModule } from './app.module';
+import { createIdentityDataSource, IDENTITY_MIGRATION_LOCK } from './data-source';
+import type { IdentityConfig } from './identity.config';
+
+/** Peers allowed to call identity: the api (every CLI request) and the console's backend. */
+export const IDENTITY_ALLOWED_PEERS = ['api', 'console-backend'];
+
+export interface RunningIdentity extends RunningService {
+  dataSource: DataSource;
+}
+
+/**
+ * Opens the database, brings the schema up to date (or checks it is), creates the first admin if
+ * configured, then listens with mutual TLS. Rejects, with nothing left open, if any step fails.
+ */
+export async function startIdentity(config: IdentityConfig): Promise<RunningIdentity> {
+  const logger = createLogger('identity', config);
+  const dataSource = createIdentityDataSource(config.DATABASE_URL);
+  await dataSource.initialize();
+  try {
+    if (config.MIGRATE_ON_START) {
+      const applied = await runMigrations(dataSource, IDENTITY_MIGRATION_LOCK);
+      if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
+    } else if (await dataSource.showMigrations()) {
+      throw new Error('the identity database has pending migrations; run the migrate entry (dist/apps/identity/src/migrate.js) first');
+    }
+    const database = new IdentityDatabase(dataSource);
+    if (config.BOOTSTRAP_ADMIN_TOKEN !== undefined) {
+      await new IdentityBootstrapService(database, logger).run({
+        token: config.BOOTSTRAP_ADMIN_TOKEN,
+        login: config.BOOTSTRAP_ADMIN_LOGIN,
+        organization: config.BOOTSTRAP_ORG,
+      });
+    }
+    const service = await startService({
+      name: 'identity',
+      module: AppModule.register(dataSource, { defaultOrganization: config.BOOTSTRAP_ORG }),
+      config,
+      allowedPeers: IDENTITY_ALLOWED_PEERS,
+      maxBodyBytes: 64 * 1024,
+      readiness: () => [() => database.ping()],
+    });
+    return { ...service, dataSource };
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    throw error;
+  }
+}

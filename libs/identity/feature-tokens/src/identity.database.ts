@@ -1,0 +1,75 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AccessTokenRepository } from './access-token.repository';
+import { isTransientConflict } from './database-errors.util';
+import { MembershipRepository } from './membership.repository';
+import { OrganizationRepository } from './organization.repository';
+import { UserRepository } from './user.repository';
+
+/** The identity tables, bound to one EntityManager (the pool, or one transaction). */
+export class IdentityRepositories {
+  readonly users: UserRepository;
+  readonly organizations: OrganizationRepository;
+  readonly memberships: MembershipRepository;
+  readonly tokens: AccessTokenRepository;
+
+  constructor(manager: EntityManager) {
+    this.users = new UserRepository(manager);
+    this.organizations = new OrganizationRepository(manager);
+    this.memberships = new MembershipRepository(manager);
+    this.tokens = new AccessTokenRepository(manager);
+  }
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * TypeORM's better-sqlite3 driver has one connection per DataSource, so two overlapping
+ * transactions on it would nest as savepoints of each other (or fail to BEGIN). Transactions are
+ * queued per DataSource, however many IdentityDatabase objects share it.
+ */
+const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
+
+/**
+ * The identity service's database: repositories outside a transaction, and transactions that are
+ * retried when a concurrent writer (another replica) wins a unique key or a lock. Work passed to
+ * `transaction` must therefore re-read what it depends on, which is what makes it race-free.
+ */
+@Injectable()
+export class IdentityDatabase {
+  readonly repositories: IdentityRepositories;
+  private readonly sqlite: boolean;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.repositories = new IdentityRepositories(dataSource.manager);
+    this.sqlite = dataSource.options.type === 'better-sqlite3';
+  }
+
+  async transaction<T>(work: (repositories: IdentityRepositories) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(work);
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !isTransientConflict(error)) throw error;
+        // Jittered backoff so two replicas that collided do not collide again in lockstep.
+        await sleep(Math.floor(Math.random() * 20 * attempt) + 5);
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  private once<T>(work: (repositories: IdentityRepositories) => Promise<T>): Promise<T> {
+    const run = () => this.dataSource.transaction((manager) => work(new IdentityRepositories(manager)));
+    if (!this.sqlite) return run();
+    const result = (sqliteQueues.get(this.dataSource) ?? Promise.resolve()).then(run);
+    sqliteQueues.set(
+      this.dataSource,
+      result.catch(() => undefined),
+    );
+    return result;
+  }
+}

@@ -1,0 +1,64 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isAccessTokenHash } from '@stackyard/identity-domain';
+import type { Principal } from '@stackyard/shared-contracts';
+import { ApiError } from '@stackyard/shared-errors';
+import type { AccessTokenEntity } from './access-token.entity';
+import { IdentityDatabase } from './identity.database';
+import { IDENTITY_TOKENS_OPTIONS, type IdentityTokensOptions } from './identity-tokens.options';
+
+/** `last_used_at` is a hint for operators, not an audit log: one write a minute per token is plenty. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+@Injectable()
+export class PrincipalService {
+  private readonly logger = new Logger(PrincipalService.name);
+  private readonly now: () => number;
+
+  constructor(
+    private readonly database: IdentityDatabase,
+    @Inject(IDENTITY_TOKENS_OPTIONS) options: IdentityTokensOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Who the token with this hash acts as; 401 for a token that is unknown, revoked or expired. */
+  async resolve(body: unknown): Promise<Principal> {
+    const tokenHash = (body as { tokenHash?: unknown } | undefined)?.tokenHash;
+    if (!isAccessTokenHash(tokenHash)) throw ApiError.badRequest('tokenHash must be the lowercase hex SHA-256 of the access token');
+    const repos = this.database.repositories;
+    const token = await repos.tokens.findByHash(tokenHash);
+    if (!token) throw ApiError.unauthorized('the access token is not recognised');
+    if (token.revokedAt !== null) throw ApiError.unauthorized('the access token has been revoked');
+    const now = this.now();
+    if (token.expiresAt !== null && token.expiresAt <= now) throw ApiError.unauthorized('the access token has expired');
+    const user = await repos.users.findById(token.userId);
+    if (!user) throw ApiError.unauthorized('the access token belongs to no user');
+    const organizations = await repos.memberships.organizationsOf(user.id);
+    const tokenInfo: Principal['token'] = { id: token.id, name: token.name, kind: token.kind };
+    if (token.orgId !== null) {
+      const org = await repos.organizations.findById(token.orgId);
+      if (org) tokenInfo.organization = org.name;
+    }
+    await this.touch(token, now);
+    return {
+      userId: user.id,
+      login: user.login,
+      name: user.name,
+      email: user.email,
+      avatarUrl: user.avatarUrl,
+      siteAdmin: user.siteAdmin,
+      organizations,
+      token: tokenInfo,
+    };
+  }
+
+  private async touch(token: AccessTokenEntity, now: number): Promise<void> {
+    if (token.lastUsedAt !== null && now - token.lastUsedAt < LAST_USED_RESOLUTION_MS) return;
+    try {
+      await this.database.repositories.tokens.touchLastUsed(token.id, now, now - LAST_USED_RESOLUTION_MS + 1);
+    } catch (error) {
+      // Bookkeeping must never turn a valid token into a failed request.
+      this.logger.warn(`could not record last use of token ${token.id}: ${(error as Error).message}`);
+    }
+  }
+}

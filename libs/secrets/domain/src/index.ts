@@ -1,0 +1,7 @@
+export * from './bounded-ttl-cache';
+export * from './key-provider';
+export * from './key-wrap';
+export * from './local-key-provider';
+export * from './secrets.errors';
+export * from './stack-id';
+export * from './value-envelope';

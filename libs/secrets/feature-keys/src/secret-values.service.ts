@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { EnvelopeError, isValidStackId, openValue, sealValue } from '@stackyard/secrets-domain';
+import type { DecryptValuesResponse, EncryptValuesResponse } from '@stackyard/shared-contracts';
+import { ApiError } from '@stackyard/shared-errors';
+import { DataKeyService } from './data-key.service';
+import { parseDecryptRequest, parseEncryptRequest } from './secret-values.dto';
+
+/** Encrypts and decrypts a stack's secret values with the stack's data key (see value-envelope.ts). */
+@Injectable()
+export class SecretValuesService {
+  constructor(private readonly dataKeys: DataKeyService) {}
+
+  async encrypt(stackId: string, body: unknown): Promise<EncryptValuesResponse> {
+    checkStackId(stackId);
+    const { plaintexts } = parseEncryptRequest(body);
+    if (plaintexts.length === 0) return { ciphertexts: [] };
+    const { key, version } = await this.dataKeys.forEncrypt(stackId);
+    return { ciphertexts: plaintexts.map((p) => sealValue(key, version, stackId, Buffer.from(p, 'base64')).toString('base64')) };
+  }
+
+  async decrypt(stackId: string, body: unknown): Promise<DecryptValuesResponse> {
+    checkStackId(stackId);
+    const { ciphertexts } = parseDecryptRequest(body);
+    if (ciphertexts.length === 0) return { plaintexts: [] };
+    const dataKey = await this.dataKeys.forDecrypt(stackId);
+    if (!dataKey) throw ApiError.badRequest(`stack '${stackId}' has no data key: nothing was ever encrypted for it, so these ciphertexts belong elsewhere`);
+    const plaintexts = ciphertexts.map((c, index) => {
+      try {
+        return openValue(dataKey.key, dataKey.version, stackId, Buffer.from(c, 'base64')).toString('base64');
+      } catch (error) {
+        if (error instanceof EnvelopeError) {
+          throw ApiError.badRequest(`ciphertexts[${index}] cannot be decrypted for this stack (${error.reason}): it is corrupted or was encrypted for another stack`);
+        }
+        throw error;
+      }
+    });
+    return { plaintexts };
+  }
+}
+
+function checkStackId(stackId: string): void {
+  if (!isValidStackId(stackId)) throw ApiError.badRequest('stack id must be 1–64 letters, digits, "-" or "_"');
+}
