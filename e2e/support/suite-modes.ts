@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { startSuite, type StartSuiteOptions, type Suite } from '@stackyard/shared-launcher';
+import { startMariadb, startVersitygw, tempDir } from '@stackyard/testing';
+
+export type SuiteModeName = 'embedded' | 'mariadb-s3';
+
+export interface StartedSuite {
+  mode: SuiteModeName;
+  suite: Suite;
+  /** Stops the suite, then the peers this call started (shared peers are left running). */
+  stop(): Promise<void>;
+}
+
+/** `STACKYARD_E2E_MODES=embedded` (comma-separated) narrows a local run; CI runs both. */
+export function selectedModes(): SuiteModeName[] {
+  const all: SuiteModeName[] = ['embedded', 'mariadb-s3'];
+  const raw = process.env.STACKYARD_E2E_MODES;
+  if (!raw) return all;
+  const wanted = raw.split(',').map((m) => m.trim());
+  const unknown = wanted.filter((m) => !all.includes(m as SuiteModeName));
+  if (unknown.length) throw new Error(`STACKYARD_E2E_MODES: unknown mode(s) ${unknown.join(', ')}; known: ${all.join(', ')}`);
+  if (process.env.CI === 'true' && wanted.length < all.length) throw new Error('STACKYARD_E2E_MODES must not narrow the run when CI=true');
+  return wanted as SuiteModeName[];
+}
+
+export const MODE_TITLES: Record<SuiteModeName, string> = {
+  embedded: 'embedded: SQLite + disk objects',
+  'mariadb-s3': 'production-shaped: MariaDB + S3 (versitygw)',
+};
+
+/**
+ * The whole suite in one of its two storage modes, in a fresh data directory. The MariaDB/S3 mode
+ * reuses shared peers from scripts/peers/start-peers.sh (STACKYARD_TEST_*) or starts private ones;
+ * each suite gets its own databases and bucket either way.
+ */
+export async function startSuiteInMode(mode: SuiteModeName, options: Partial<StartSuiteOptions> = {}): Promise<StartedSuite> {
+  const dataDir = join(tempDir(`stackyard-e2e-${mode}`), 'data');
+  if (mode === 'embedded') {
+    const suite = await startSuite({ ...options, dataDir, mode: 'embedded' });
+    return { mode, suite, stop: () => suite.stop() };
+  }
+  const db = await startMariadb();
+  const s3 = await startVersitygw().catch(async (error: unknown) => {
+    await db.stop();
+    throw error;
+  });
+  try {
+    const suite = await startSuite({
+      ...options,
+      dataDir,
+      mode: {
+        mysqlUrl: db.url,
+        databasePrefix: `e2e_${randomBytes(4).toString('hex')}`,
+        dropDatabasesOnStop: true,
+        s3: { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, bucket: s3.uniqueBucket('e2e') },
+      },
+    });
+    return {
+      mode,
+      suite,
+      stop: async () => {
+        try {
+          await suite.stop();
+        } finally {
+          await Promise.all([db.stop(), s3.stop()]);
+        }
+      },
+    };
+  } catch (error) {
+    await Promise.all([db.stop(), s3.stop()]);
+    throw error;
+  }
+}
