@@ -148,7 +148,15 @@ export async function ensureEmbeddedPki(dir: string, publicHosts: string[]): Pro
   };
   const dns = ['localhost', ...publicHosts.filter((h) => !/^[\d.]+$/.test(h) && h !== 'localhost')];
   const ips = ['127.0.0.1', ...publicHosts.filter((h) => /^[\d.]+$/.test(h) && h !== '127.0.0.1')];
+  // The public certificate is re-issued when the requested host names change, so adding a name to
+  // STACKYARD_PUBLIC_HOSTS after the first start takes effect.
+  const hostsFile = join(dir, 'public.hosts');
+  const wanted = [...dns, ...ips].join(',');
+  if (!existsSync(hostsFile) || readFileSync(hostsFile, 'utf8') !== wanted) {
+    for (const f of ['public.pem', 'public-key.pem']) if (existsSync(join(dir, f))) renameSync(join(dir, f), join(dir, `${f}.old`));
+  }
   const pub = await issueIfMissing('public', { commonName: 'stackyard', dnsNames: dns, ipAddresses: ips, serverAuth: true });
+  writeFileSync(hostsFile, wanted);
   const services = {} as EmbeddedPki['services'];
   for (const service of SERVICE_NAMES) {
     services[service] = await issueIfMissing(`service-${service}`, {
