@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ConfigError, envBoolean, loadConfig } from '@stackyard/shared-config';
-import { databaseKind } from '@stackyard/shared-db';
+import { databaseUrlProblems } from '@stackyard/shared-db';
 import { isValidLogin, isValidOrganizationName, LOGIN_RULE, ORG_NAME_RULE, weakTokenReason } from '@stackyard/identity-domain';
-import { type ServiceConfig, serviceConfigShape } from '@stackyard/shared-service';
+import { internalListenerProblems, serviceConfigShape } from '@stackyard/shared-service';
 
 const databaseUrl = z.string({ error: 'is required (sqlite:/path/identity.db or mysql://user:password@host:3306/identity)' });
 
@@ -35,23 +35,6 @@ export function identityConfigProblems(config: IdentityConfig): string[] {
   return problems;
 }
 
-/** identity is reachable only over mutual TLS, so its listener needs a certificate, key and the CA. */
-export function internalListenerProblems(config: ServiceConfig): string[] {
-  const problems: string[] = [];
-  if (config.INSECURE_HTTP) problems.push('STACKYARD_INSECURE_HTTP is not supported: internal services accept only mutual TLS');
-  if (!config.TLS_CERT_FILE || !config.TLS_KEY_FILE) problems.push('STACKYARD_TLS_CERT_FILE and STACKYARD_TLS_KEY_FILE are required');
-  if (!config.INTERNAL_CA_FILE) problems.push('STACKYARD_INTERNAL_CA_FILE is required to verify the certificates of calling services');
-  return problems;
-}
-
-export function databaseUrlProblems(url: string): string[] {
-  try {
-    databaseKind(url);
-    return [];
-  } catch (error) {
-    return [`STACKYARD_DATABASE_URL: ${(error as Error).message}`];
-  }
-}
 
 export function loadIdentityConfig(env: NodeJS.ProcessEnv): IdentityConfig {
   const config = loadConfig(identityConfigSchema, { env });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, envBoolean, envPositiveInt, loadConfig } from '@stackyard/shared-config';
-import { databaseKind } from '@stackyard/shared-db';
-import { type ServiceConfig, serviceConfigShape } from '@stackyard/shared-service';
+import { databaseUrlProblems } from '@stackyard/shared-db';
+import { internalListenerProblems, serviceConfigShape } from '@stackyard/shared-service';
 
 const databaseUrl = z.string({ error: 'is required (sqlite:/path/secrets.db or mysql://user:password@host:3306/secrets)' });
 
@@ -40,23 +40,6 @@ export function secretsConfigProblems(config: SecretsConfig): string[] {
   return problems;
 }
 
-/** secrets is reachable only over mutual TLS, so its listener needs a certificate, key and the CA. */
-export function internalListenerProblems(config: ServiceConfig): string[] {
-  const problems: string[] = [];
-  if (config.INSECURE_HTTP) problems.push('STACKYARD_INSECURE_HTTP is not supported: internal services accept only mutual TLS');
-  if (!config.TLS_CERT_FILE || !config.TLS_KEY_FILE) problems.push('STACKYARD_TLS_CERT_FILE and STACKYARD_TLS_KEY_FILE are required');
-  if (!config.INTERNAL_CA_FILE) problems.push('STACKYARD_INTERNAL_CA_FILE is required to verify the certificates of calling services');
-  return problems;
-}
-
-export function databaseUrlProblems(url: string): string[] {
-  try {
-    databaseKind(url);
-    return [];
-  } catch (error) {
-    return [`STACKYARD_DATABASE_URL: ${(error as Error).message}`];
-  }
-}
 
 export function loadSecretsConfig(env: NodeJS.ProcessEnv): SecretsConfig {
   const config = loadConfig(secretsConfigSchema, { env, aliases: SECRETS_CONFIG_ALIASES });

@@ -33,3 +33,12 @@ export function serviceConfigProblems(config: ServiceConfig, needsInternalClient
   }
   return problems;
 }
+
+/** Internal services are reachable only over mutual TLS: a certificate, its key and the CA are required. */
+export function internalListenerProblems(config: ServiceConfig): string[] {
+  const problems: string[] = [];
+  if (config.INSECURE_HTTP) problems.push('STACKYARD_INSECURE_HTTP is not supported: internal services accept only mutual TLS');
+  if (!config.TLS_CERT_FILE || !config.TLS_KEY_FILE) problems.push('STACKYARD_TLS_CERT_FILE and STACKYARD_TLS_KEY_FILE are required');
+  if (!config.INTERNAL_CA_FILE) problems.push('STACKYARD_INTERNAL_CA_FILE is required to verify the certificates of calling services');
+  return problems;
+}
