@@ -5,7 +5,7 @@ import { runMigrations } from '@stackyard/shared-db';
 import { InternalClient } from '@stackyard/shared-http';
 import { startService } from '@stackyard/shared-service';
 import { objectStoreSettingsFromConfig, openObjectStore } from '@stackyard/shared-storage';
-import { RAW_BODY_ROUTES, StacksProtocolModule } from '@stackyard/stacks-feature-protocol';
+import { RAW_BODY_ROUTES, StacksProtocolModule, StateUploadGate } from '@stackyard/stacks-feature-protocol';
 import { loadApiConfig } from './api-config';
 import { createApiDataSource } from './api-data-source';
 
@@ -36,6 +36,10 @@ async function main(): Promise<void> {
     config,
     rawBodyRoutes: RAW_BODY_ROUTES,
     maxBodyBytes: (path) => (RAW_BODY_ROUTES.some((r) => r.test(path)) ? config.MAX_STATE_BYTES : config.MAX_JSON_BYTES),
+    beforeBody: (app) => {
+      const gate = app.get(StateUploadGate);
+      return (req, path) => gate.check(req.headers.authorization, path, req.requestId);
+    },
     readiness: () => [
       async () => {
         await dataSource.query('SELECT 1');

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ApiError } from '@stackyard/shared-errors';
 
@@ -8,46 +9,95 @@ export interface ReadBodyOptions {
 }
 
 /**
+ * Collects bytes into one buffer. When the final size is known up front (Content-Length, or the
+ * gzip trailer's ISIZE) the buffer is allocated once and filled in place, so a 64 MiB checkpoint
+ * occupies 64 MiB — not a list of chunks plus their concatenation.
+ */
+const MAX_PREALLOCATION = 512 * 1024 * 1024;
+
+class BodyBuffer {
+  private chunks: Buffer[] = [];
+  private sized: Buffer | undefined;
+  total = 0;
+
+  constructor(expected: number | undefined) {
+    // Size hints come from the client: trusted only up to a bound, beyond which chunks are kept.
+    if (expected !== undefined && expected > 0 && expected <= MAX_PREALLOCATION) this.sized = Buffer.allocUnsafe(expected);
+  }
+
+  push(chunk: Buffer): void {
+    if (this.sized && this.total + chunk.length <= this.sized.length) {
+      chunk.copy(this.sized, this.total);
+    } else {
+      if (this.sized) {
+        // The size hint was wrong (multi-member gzip, lying header): fall back to a chunk list.
+        this.chunks.push(this.sized.subarray(0, this.total));
+        this.sized = undefined;
+      }
+      this.chunks.push(chunk);
+    }
+    this.total += chunk.length;
+  }
+
+  result(): Buffer {
+    if (this.sized) return this.total === this.sized.length ? this.sized : this.sized.subarray(0, this.total);
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.total);
+  }
+}
+
+function tooLarge(maxBytes: number): ApiError {
+  return ApiError.payloadTooLarge(`request body exceeds ${maxBytes} bytes`);
+}
+
+async function collect(source: AsyncIterable<Buffer>, into: BodyBuffer, maxBytes: number, onAbort: () => void): Promise<void> {
+  for await (const chunk of source) {
+    if (into.total + chunk.length > maxBytes) {
+      onAbort();
+      throw tooLarge(maxBytes);
+    }
+    into.push(chunk);
+  }
+}
+
+/**
  * Reads a request body, inflating `Content-Encoding: gzip` (the CLI gzips checkpoints, imports,
  * batches and events). The size limit applies to the inflated bytes, so a gzip bomb stops early.
  */
 export async function readBody(req: IncomingMessage, options: ReadBodyOptions): Promise<Buffer> {
+  const { maxBytes } = options;
   const encoding = (req.headers['content-encoding'] ?? 'identity').toString().trim().toLowerCase();
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && encoding === 'identity' && declared > options.maxBytes) {
-    req.resume();
-    throw ApiError.payloadTooLarge(`request body exceeds ${options.maxBytes} bytes`);
-  }
-  let source: NodeJS.ReadableStream = req;
-  if (encoding === 'gzip' || encoding === 'x-gzip') {
-    const gunzip = createGunzip();
-    req.on('error', (error) => gunzip.destroy(error));
-    source = req.pipe(gunzip);
-  } else if (encoding !== 'identity') {
+  const gzip = encoding === 'gzip' || encoding === 'x-gzip';
+  if (!gzip && encoding !== 'identity') {
     req.resume();
     throw ApiError.unsupportedMediaType(`unsupported Content-Encoding '${encoding}'`);
   }
-  const chunks: Buffer[] = [];
-  let total = 0;
+  if (!gzip && Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    throw tooLarge(maxBytes);
+  }
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > options.maxBytes) {
-        (source as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-        req.resume();
-        throw ApiError.payloadTooLarge(`request body exceeds ${options.maxBytes} bytes`);
-      }
-      chunks.push(chunk);
+    if (!gzip) {
+      const body = new BodyBuffer(Number.isFinite(declared) ? declared : undefined);
+      await collect(req, body, maxBytes, () => req.resume());
+      return body.result();
     }
+    // The compressed bytes are small next to the inflated ones; read them whole, then inflate into
+    // a buffer sized by the gzip trailer (ISIZE: inflated length mod 2^32 of the last member).
+    const compressed = new BodyBuffer(Number.isFinite(declared) ? declared : undefined);
+    await collect(req, compressed, maxBytes, () => req.resume());
+    const packed = compressed.result();
+    const isize = packed.length >= 18 ? packed.readUInt32LE(packed.length - 4) : undefined;
+    const inflated = new BodyBuffer(isize !== undefined && isize <= maxBytes ? isize : undefined);
+    const gunzip = createGunzip();
+    await collect(Readable.from([packed]).pipe(gunzip), inflated, maxBytes, () => gunzip.destroy());
+    return inflated.result();
   } catch (error) {
     if (error instanceof ApiError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? '';
-    if (code.startsWith('Z_') || code === 'ERR_BUFFER_TOO_LARGE') {
-      throw ApiError.badRequest('request body is not valid gzip');
-    }
+    if (code.startsWith('Z_') || code === 'ERR_BUFFER_TOO_LARGE') throw ApiError.badRequest('request body is not valid gzip');
     throw ApiError.badRequest('request body could not be read');
   }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
 }
 
 /** Parses a JSON body, answering 400 (never 500) for anything malformed. */

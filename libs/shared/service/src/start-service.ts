@@ -25,6 +25,11 @@ export interface ServiceAppOptions {
   rawBodyRoutes?: RegExp[];
   /** Largest inflated request body, per path (checkpoints may be far larger than other calls). */
   maxBodyBytes: number | ((path: string) => number);
+  /**
+   * Runs before a request body is read, so that large bodies are accepted only from callers who
+   * may send them (an unauthenticated client must not make the server inflate a gigabyte).
+   */
+  beforeBody?: (app: INestApplication) => (req: RequestWithBody, path: string) => Promise<void>;
   /** Checks `/readyz` runs (database reachable, migrations applied, …). */
   readiness?: (app: INestApplication) => Array<() => Promise<void>>;
 }
@@ -76,6 +81,7 @@ export async function startService(options: ServiceAppOptions): Promise<RunningS
   app.enableShutdownHooks();
   const rawRoutes = options.rawBodyRoutes ?? [];
   const readiness = options.readiness?.(app) ?? [];
+  const beforeBody = options.beforeBody?.(app);
 
   app.use((req: RequestWithBody, res: ServerResponse, next: (err?: unknown) => void) => {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
@@ -113,15 +119,18 @@ export async function startService(options: ServiceAppOptions): Promise<RunningS
       next();
       return;
     }
-    readBody(req, { maxBytes: typeof options.maxBodyBytes === 'number' ? options.maxBodyBytes : options.maxBodyBytes(path) })
+    Promise.resolve(beforeBody?.(req, path))
+      .then(() => readBody(req, { maxBytes: typeof options.maxBodyBytes === 'number' ? options.maxBodyBytes : options.maxBodyBytes(path) }))
       .then((body) => {
         req.rawBody = body;
         if (!rawRoutes.some((r) => r.test(path))) req.body = parseJsonBody(body);
         next();
       })
       .catch((error: unknown) => {
-        if (error instanceof ApiError) sendError(res, error, req.requestId);
-        else next(error);
+        if (error instanceof ApiError) {
+          req.resume();
+          sendError(res, error, req.requestId);
+        } else next(error);
       });
   });
   app.useGlobalFilters(new AllExceptionsFilter(logger));

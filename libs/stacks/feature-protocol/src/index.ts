@@ -1,2 +1,3 @@
 export * from './stacks-protocol.module';
 export * from './protocol-settings';
+export * from './state-upload.gate';

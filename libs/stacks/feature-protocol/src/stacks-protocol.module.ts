@@ -20,6 +20,7 @@ import { StackSecretsController } from './stack-secrets.controller';
 import { StackSecretsService } from './stack-secrets.service';
 import { StacksController } from './stacks.controller';
 import { StacksService } from './stacks.service';
+import { StateUploadGate } from './state-upload.gate';
 import { UpdateEventsService } from './update-events.service';
 import { UpdateLifecycleService } from './update-lifecycle.service';
 import { UpdatesController } from './updates.controller';
@@ -59,6 +60,7 @@ export class StacksProtocolModule {
         UpdateLifecycleService,
         UpdateEventsService,
         StackSecretsService,
+        StateUploadGate,
       ],
     };
   }
