@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { retainSqliteStatements } from './sqlite-statement-retention.util';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema, type QueryRunner } from 'typeorm';
 
 export type DatabaseKind = 'sqlite' | 'mysql';
@@ -41,7 +40,6 @@ export function createDataSource(settings: DatabaseSettings): DataSource {
   } as const;
   let options: DataSourceOptions;
   if (kind === 'sqlite') {
-    retainSqliteStatements();
     const path = settings.url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     options = {

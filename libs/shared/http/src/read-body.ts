@@ -100,9 +100,31 @@ export async function readBody(req: IncomingMessage, options: ReadBodyOptions): 
   }
 }
 
+/** Deeper nesting than this is refused: handlers (and JSON.stringify) recurse over parsed bodies. */
+export const MAX_JSON_DEPTH = 512;
+
+/** The deepest nesting of arrays/objects in JSON text, counting brackets outside strings. */
+export function jsonNestingDepth(body: Buffer): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
 /** Parses a JSON body, answering 400 (never 500) for anything malformed. */
 export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) return undefined;
+  if (jsonNestingDepth(body) > MAX_JSON_DEPTH) throw ApiError.badRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch (error) {

@@ -11,6 +11,16 @@ import {
 
 export const SECRETS_CLIENT = Symbol('SecretsClient');
 
+/** Values per call to the secrets service (it refuses larger batches); bigger CLI batches are split. */
+const CHUNK = 5_000;
+
+async function inChunks(values: string[], call: (chunk: string[]) => Promise<string[]>): Promise<string[]> {
+  if (values.length <= CHUNK) return call(values);
+  const out: string[] = [];
+  for (let i = 0; i < values.length; i += CHUNK) out.push(...(await call(values.slice(i, i + CHUNK))));
+  return out;
+}
+
 /** The secrets service, which alone holds the stacks' data keys. */
 @Injectable()
 export class SecretsGateway {
@@ -18,13 +28,17 @@ export class SecretsGateway {
 
   async encrypt(stackId: string, plaintexts: string[], requestId?: string): Promise<string[]> {
     if (plaintexts.length === 0) return [];
-    const res = await this.client.post<EncryptValuesResponse>(secretsEncryptPath(stackId), { plaintexts } satisfies EncryptValuesRequest, requestId);
-    return res.ciphertexts;
+    return inChunks(plaintexts, async (chunk) => {
+      const res = await this.client.post<EncryptValuesResponse>(secretsEncryptPath(stackId), { plaintexts: chunk } satisfies EncryptValuesRequest, requestId);
+      return res.ciphertexts;
+    });
   }
 
   async decrypt(stackId: string, ciphertexts: string[], requestId?: string): Promise<string[]> {
     if (ciphertexts.length === 0) return [];
-    const res = await this.client.post<DecryptValuesResponse>(secretsDecryptPath(stackId), { ciphertexts } satisfies DecryptValuesRequest, requestId);
-    return res.plaintexts;
+    return inChunks(ciphertexts, async (chunk) => {
+      const res = await this.client.post<DecryptValuesResponse>(secretsDecryptPath(stackId), { ciphertexts: chunk } satisfies DecryptValuesRequest, requestId);
+      return res.plaintexts;
+    });
   }
 }

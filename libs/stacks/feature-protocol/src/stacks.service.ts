@@ -88,7 +88,7 @@ export class StacksService {
     const rows = await this.stacks.list({ owners, ...(organization !== undefined ? { organization } : {}), ...(project !== undefined ? { project } : {}) });
     const keyOf = (s: StackEntity) => `${s.orgName}/${s.projectName}/${s.stackName}`;
     const visible = rows.filter((s) => {
-      if (tagName !== undefined && !(tagName in (s.tags ?? {}))) return false;
+      if (tagName !== undefined && !Object.hasOwn(s.tags ?? {}, tagName)) return false;
       if (tagName !== undefined && tagValue !== undefined && s.tags[tagName] !== tagValue) return false;
       return after === undefined || keyOf(s) > after;
     });

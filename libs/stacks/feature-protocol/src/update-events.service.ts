@@ -14,6 +14,11 @@ import { requireObject } from './request-validation.util';
 const MAX_EVENTS_PER_BATCH = 1000;
 const EVENTS_PAGE = 500;
 const META_KEYS = new Set(['sequence', 'timestamp']);
+/** The engine's step operations (pulumi-protocol.md §3.9); anything else in a summary is dropped. */
+const RESOURCE_OPS = new Set([
+  'same', 'create', 'update', 'delete', 'replace', 'create-replacement', 'delete-replaced', 'read', 'read-replacement',
+  'refresh', 'discard', 'discard-replaced', 'remove-pending-replace', 'import', 'import-replacement',
+]);
 
 /** Engine events (stored, deduplicated by sequence) and the history views built from updates. */
 @Injectable()
@@ -60,7 +65,9 @@ export class UpdateEventsService {
       const changes = summary['resourceChanges'];
       if (changes && typeof changes === 'object' && !Array.isArray(changes)) {
         const clean: Record<string, number> = {};
-        for (const [op, n] of Object.entries(changes as Record<string, unknown>)) if (typeof n === 'number') clean[op] = n;
+        for (const [op, n] of Object.entries(changes as Record<string, unknown>)) {
+          if (RESOURCE_OPS.has(op) && typeof n === 'number' && Number.isInteger(n) && n >= 0) clean[op] = n;
+        }
         await this.updates.setFields(update.id, { resourceChanges: clean });
       }
     }
