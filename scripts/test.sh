@@ -32,6 +32,9 @@ die() {
 
 NODE_VERSION="$(node --version 2>/dev/null || true)"
 [[ "$NODE_VERSION" == v24.* ]] || die "node on PATH is '${NODE_VERSION:-missing}', expected v24 from the 'node' devDependency (run npm ci first)"
+# In CI the checkout is itself a fresh clone, so proving `npm ci && npm start` on a clean copy of
+# it (e2e/start, about 3 minutes) is part of the run; locally it is opt-in.
+if [[ "$CI" == "true" ]]; then export STACKYARD_TEST_FRESH_CLONE="${STACKYARD_TEST_FRESH_CLONE:-1}"; fi
 if [[ "$CI" == "true" && "$TIERS" != "unit integration e2e" ]]; then
   die "STACKYARD_TEST_TIERS must not narrow the run when CI=true"
 fi
@@ -64,6 +67,7 @@ provision() { # provision <name> <script> [args…]: prints what was found or bu
 provision "pulumi CLI ${STACKYARD_PULUMI_VERSION:-v3.274.1}" pulumi-cli.sh
 provision "versitygw (S3)" versitygw.sh
 provision "MariaDB" mariadb.sh
+provision "strace" strace.sh
 if ((${#MISSING_PEERS[@]})); then
   if [[ "$CI" == "true" ]]; then
     die "CI=true and these test peers are missing: ${MISSING_PEERS[*]}. Every peer must be provisionable in CI; nothing is skipped."

@@ -9,3 +9,10 @@ log() { printf '[peers] %s\n' "$*" >&2; }
 # Builds run with the module proxy only; no VCS fallback, no checksum DB outside the proxy.
 export GOFLAGS="${GOFLAGS:--mod=mod}"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+# Fails with a clear message when Go is missing (the go-built peers need Go >= 1.25 and the proxy).
+need_go() {
+  command -v go >/dev/null 2>&1 || {
+    log "cannot build $1: Go is not installed (go not found on PATH; needs Go >= 1.25 and the Go module proxy)"
+    exit 1
+  }
+}

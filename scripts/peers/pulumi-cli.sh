@@ -5,6 +5,7 @@ source "$(dirname "$0")/lib.sh"
 VERSION="${1:-${STACKYARD_PULUMI_VERSION:-v3.274.1}}"
 OUT="$PEERS_DIR/pulumi-$VERSION/bin/pulumi"
 if [[ -x "$OUT" ]]; then echo "$OUT"; exit 0; fi
+need_go "pulumi $VERSION"
 log "building pulumi $VERSION from the Go module proxy (cached at $OUT; takes several minutes once)"
 WORK="$PEERS_DIR/pulumi-$VERSION/build"
 rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK"

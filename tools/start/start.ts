@@ -73,6 +73,9 @@ async function main(): Promise<void> {
       logFormat: 'text',
       handleSignals: false,
       onUnexpectedExit: (service, code, signal) => {
+        // Ctrl-C in a terminal signals the whole process group: the services may exit before
+        // suite.stop() reaches them, which is part of stopping, not a failure.
+        if (shuttingDown) return;
         process.stderr.write(
           `\nstackyard: the ${service} service stopped unexpectedly (${signal ?? `exit code ${code}`}); see ${join(settings.dataDir, 'logs', `${service}.log`)}\n`,
         );

@@ -68,8 +68,11 @@ export async function startMariadb(options: MariadbOptions = {}): Promise<Mariad
   const shared = process.env['STACKYARD_TEST_MYSQL_URL'];
   if (shared && options.reuse !== false) return reuseServer(shared);
 
-  const mariadbd = requirePeer('mariadbd', 'mariadbd');
-  const installDb = requirePeer('mariadb-install-db', 'mariadb-install-db');
+  // STACKYARD_MARIADB_BIN_DIR pins the binaries' directory (tests of a machine without MariaDB).
+  const binDir = process.env['STACKYARD_MARIADB_BIN_DIR'];
+  const bin = (name: string) => (binDir ? join(binDir, name) : name);
+  const mariadbd = requirePeer('mariadbd', bin('mariadbd'));
+  const installDb = requirePeer('mariadb-install-db', bin('mariadb-install-db'));
   const base = tempDir('stackyard-mariadb', { memory: true });
   const dataDir = join(base, 'data');
   const asRoot = process.getuid?.() === 0;
