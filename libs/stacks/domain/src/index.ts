@@ -5,3 +5,4 @@ export * from './name-validation.util';
 export * from './stack-rename.util';
 export * from './untyped-deployment.util';
 export * from './urn.util';
+export * from './journal';
