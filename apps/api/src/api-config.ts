@@ -21,6 +21,10 @@ export const apiConfigSchema = z.object({
   MAX_STATE_BYTES: envPositiveInt.default(1024 * MiB),
   /** Largest inflated body of every other (parsed JSON) request. */
   MAX_JSON_BYTES: envPositiveInt.default(64 * MiB),
+  /** Advertise and accept verbatim + delta checkpoints (pulumi-protocol.md §3.5); off by default. */
+  DELTA_CHECKPOINTS: envBoolean.default(false),
+  /** `checkpointCutoffSizeBytes`: smaller states are always sent whole (verbatim). */
+  CHECKPOINT_CUTOFF_BYTES: envPositiveInt.default(MiB),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

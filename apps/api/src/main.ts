@@ -28,7 +28,12 @@ async function main(): Promise<void> {
     objectStore,
     identity,
     secrets,
-    settings: { leaseSeconds: config.LEASE_SECONDS, principalCacheSeconds: config.PRINCIPAL_CACHE_SECONDS },
+    settings: {
+      leaseSeconds: config.LEASE_SECONDS,
+      principalCacheSeconds: config.PRINCIPAL_CACHE_SECONDS,
+      deltaCheckpoints: config.DELTA_CHECKPOINTS,
+      checkpointCutoffBytes: config.CHECKPOINT_CUTOFF_BYTES,
+    },
   });
   await startService({
     name: 'api',

@@ -7,6 +7,7 @@ export * from './update.repository';
 export * from './update-event.repository';
 export * from './stack-version.repository';
 export * from './checkpoint.store';
+export * from './checkpoint-baseline.store';
 
 import { StackEntity } from './stack.entity';
 import { StackVersionEntity } from './stack-version.entity';

@@ -6,3 +6,4 @@ export * from './stack-rename.util';
 export * from './untyped-deployment.util';
 export * from './urn.util';
 export * from './journal';
+export * from './checkpoint-delta';

@@ -6,4 +6,11 @@ export interface ProtocolSettings {
   leaseSeconds: number;
   /** How long a resolved access token is trusted before asking identity again. */
   principalCacheSeconds: number;
+  /**
+   * Advertise `delta-checkpoint-uploads-v2` and accept `checkpointverbatim`/`checkpointdelta`
+   * (pulumi-protocol.md §3.5). Off: the CLI sends plain `checkpoint` PATCHes only.
+   */
+  deltaCheckpoints?: boolean;
+  /** `checkpointCutoffSizeBytes`: states smaller than this are always sent verbatim. */
+  checkpointCutoffBytes?: number;
 }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { InternalClient } from '@stackyard/shared-http';
 import type { ObjectStore } from '@stackyard/shared-storage';
 import {
+  CheckpointBaselineStore,
   CheckpointStore,
   OBJECT_STORE,
   StackRepository,
@@ -12,6 +13,7 @@ import {
   UpdateRepository,
 } from '@stackyard/stacks-data-access';
 import { ApiAuthGuard } from './api-auth.guard';
+import { CheckpointDeltaService } from './checkpoint-delta.service';
 import { IDENTITY_CLIENT, PrincipalService } from './principal.service';
 import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
 import { SECRETS_CLIENT, SecretsGateway } from './secrets.client';
@@ -53,6 +55,8 @@ export class StacksProtocolModule {
         UpdateEventRepository,
         StackVersionRepository,
         CheckpointStore,
+        CheckpointBaselineStore,
+        CheckpointDeltaService,
         PrincipalService,
         SecretsGateway,
         StackAccessService,
@@ -67,4 +71,4 @@ export class StacksProtocolModule {
 }
 
 /** Routes whose bodies the handlers read as raw bytes (large states are never parsed whole). */
-export const RAW_BODY_ROUTES = [/\/update\/[^/]+\/checkpoint$/, /\/api\/stacks\/[^/]+\/[^/]+\/[^/]+\/import$/];
+export const RAW_BODY_ROUTES = [/\/update\/[^/]+\/checkpoint(?:verbatim|delta)?$/, /\/api\/stacks\/[^/]+\/[^/]+\/[^/]+\/import$/];

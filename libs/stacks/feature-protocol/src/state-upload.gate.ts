@@ -4,7 +4,7 @@ import { PrincipalService } from './principal.service';
 import { StackAccessService } from './stack-access.service';
 import { UpdateLifecycleService } from './update-lifecycle.service';
 
-const CHECKPOINT = /^\/api\/stacks\/([^/]+)\/([^/]+)\/([^/]+)\/update\/([^/]+)\/checkpoint$/;
+const CHECKPOINT = /^\/api\/stacks\/([^/]+)\/([^/]+)\/([^/]+)\/update\/([^/]+)\/checkpoint(?:verbatim|delta)?$/;
 const IMPORT = /^\/api\/stacks\/([^/]+)\/([^/]+)\/([^/]+)\/import$/;
 
 /**

@@ -194,13 +194,22 @@ export class UpdateLifecycleService {
     const info = checked.info;
     const key = this.checkpoints.key(stack.id, update.version);
     await this.checkpoints.write(key, composeUntypedDeployment(body, info));
+    await this.commitCheckpoint(stack, update, key, info.resourceCount);
+  }
+
+  /**
+   * Makes a stored checkpoint object this update's version and the stack's head. Every checkpoint
+   * route calls it after the object is durable and before answering, so a crash never loses an
+   * acknowledged checkpoint.
+   */
+  async commitCheckpoint(stack: StackEntity, update: UpdateEntity, key: string, resourceCount: number): Promise<void> {
     const now = Date.now();
-    await this.versions.upsert({ stackId: stack.id, version: update.version, objectKey: key, resourceCount: info.resourceCount, updateId: update.id, createdAt: now });
-    if (!(await this.stacks.setHeadWhileLocked(stack.id, update.id, update.version, info.resourceCount, now))) {
+    await this.versions.upsert({ stackId: stack.id, version: update.version, objectKey: key, resourceCount, updateId: update.id, createdAt: now });
+    if (!(await this.stacks.setHeadWhileLocked(stack.id, update.id, update.version, resourceCount, now))) {
       throw ApiError.forbidden(`the lease of update '${update.id}' has expired`);
     }
-    if (!update.checkpointWritten || update.resourceCount !== info.resourceCount) {
-      await this.updates.setFields(update.id, { checkpointWritten: true, resourceCount: info.resourceCount });
+    if (!update.checkpointWritten || update.resourceCount !== resourceCount) {
+      await this.updates.setFields(update.id, { checkpointWritten: true, resourceCount });
     }
   }
 

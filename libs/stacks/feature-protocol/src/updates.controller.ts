@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import type { Principal, StartUpdateResponse, UpdateProgramResponse, UpdateResults } from '@stackyard/shared-contracts';
 import type { StackEntity, UpdateEntity } from '@stackyard/stacks-data-access';
 import { UpdateTokenAuth } from './auth.decorators';
+import { CheckpointDeltaService } from './checkpoint-delta.service';
 import { StackAccessService, type StackRef } from './stack-access.service';
 import { CurrentPrincipal, LeasedUpdate, RawBody, StackPath } from './stack-params';
 import { UpdateEventsService } from './update-events.service';
@@ -17,6 +18,7 @@ export class UpdatesController {
     private readonly access: StackAccessService,
     private readonly lifecycle: UpdateLifecycleService,
     private readonly events: UpdateEventsService,
+    private readonly deltas: CheckpointDeltaService,
   ) {}
 
   @Post('update')
@@ -87,6 +89,24 @@ export class UpdatesController {
     return {};
   }
 
+  /** Mode B (§3.5): the exact state text, which becomes this update's delta baseline. */
+  @UpdateTokenAuth()
+  @Patch('update/:updateId/checkpointverbatim')
+  @HttpCode(200)
+  async checkpointVerbatim(@LeasedUpdate() lease: Lease, @RawBody() body: Buffer | undefined): Promise<Record<string, never>> {
+    await this.deltas.saveVerbatim(lease.stack, lease.update, body);
+    return {};
+  }
+
+  /** Mode B (§3.5): byte edits to the baseline; any 4xx makes the CLI resend verbatim. */
+  @UpdateTokenAuth()
+  @Patch('update/:updateId/checkpointdelta')
+  @HttpCode(200)
+  async checkpointDelta(@LeasedUpdate() lease: Lease, @RawBody() body: Buffer | undefined): Promise<Record<string, never>> {
+    await this.deltas.saveDelta(lease.stack, lease.update, body);
+    return {};
+  }
+
   @UpdateTokenAuth()
   @Post('update/:updateId/events/batch')
   @HttpCode(200)
@@ -100,6 +120,7 @@ export class UpdatesController {
   @HttpCode(200)
   async complete(@LeasedUpdate() lease: Lease, @Body() body: unknown): Promise<Record<string, never>> {
     await this.lifecycle.complete(lease.stack, lease.update, body);
+    this.deltas.forget(lease.update.id);
     return {};
   }
 

@@ -1,12 +1,16 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiError } from '@stackyard/shared-errors';
-import type { CapabilitiesResponse, DefaultOrganizationResponse, Principal, ServiceUser } from '@stackyard/shared-contracts';
+import type { CapabilitiesResponse, Capability, DefaultOrganizationResponse, Principal, ServiceUser } from '@stackyard/shared-contracts';
 import { Public } from './auth.decorators';
+import { DEFAULT_CHECKPOINT_CUTOFF_BYTES } from './checkpoint-delta.service';
+import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
 import { CurrentPrincipal } from './stack-params';
 
 /** Who am I, which organization is my default, and what this server supports. */
 @Controller('api')
 export class UserController {
+  constructor(@Inject(PROTOCOL_SETTINGS) private readonly settings: ProtocolSettings) {}
+
   @Get('user')
   user(@CurrentPrincipal() principal: Principal): ServiceUser {
     const user: ServiceUser = {
@@ -40,6 +44,14 @@ export class UserController {
   @Public()
   @Get('capabilities')
   capabilities(): CapabilitiesResponse {
-    return { capabilities: [{ capability: 'batch-encrypt' }] };
+    const capabilities: Capability[] = [{ capability: 'batch-encrypt' }];
+    if (this.settings.deltaCheckpoints) {
+      capabilities.push({
+        capability: 'delta-checkpoint-uploads-v2',
+        version: 2,
+        configuration: { checkpointCutoffSizeBytes: this.settings.checkpointCutoffBytes ?? DEFAULT_CHECKPOINT_CUTOFF_BYTES },
+      });
+    }
+    return { capabilities };
   }
 }

@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ObjectStore } from '@stackyard/shared-storage';
+import { OBJECT_STORE } from './checkpoint.store';
+
+/**
+ * What a version's checkpoint object holds when it came from `checkpointverbatim` or
+ * `checkpointdelta` (pulumi-protocol.md §3.5): the update's last applied sequence number and the
+ * SHA-256 of the stored text, which is that update's delta baseline.
+ */
+export interface CheckpointBaselineMarker {
+  readonly updateId: string;
+  readonly sequenceNumber: number;
+  /** Lowercase hex SHA-256 of the checkpoint object's (inflated) bytes. */
+  readonly sha256: string;
+}
+
+/**
+ * A small JSON object next to each checkpoint written in Mode B, so that any api replica (or the
+ * same one after a restart) can continue an update's delta chain from the stored checkpoint. It
+ * lives under the stack's prefix and is deleted with the stack; keeping it out of the database
+ * avoids a schema change. The marker and the checkpoint are written separately: readers trust the
+ * marker only when its `sha256` matches the checkpoint object they read.
+ */
+@Injectable()
+export class CheckpointBaselineStore {
+  constructor(@Inject(OBJECT_STORE) private readonly store: ObjectStore) {}
+
+  key(stackId: string, version: number): string {
+    return `stacks/${stackId}/checkpoints/${version}.baseline.json`;
+  }
+
+  async write(stackId: string, version: number, marker: CheckpointBaselineMarker): Promise<void> {
+    const body = Buffer.from(JSON.stringify({ updateId: marker.updateId, sequenceNumber: marker.sequenceNumber, sha256: marker.sha256 }));
+    await this.store.put(this.key(stackId, version), body, { contentType: 'application/json' });
+  }
+
+  /** The marker, or undefined when there is none or it is unreadable (then no delta can continue). */
+  async read(stackId: string, version: number): Promise<CheckpointBaselineMarker | undefined> {
+    const body = await this.store.getBuffer(this.key(stackId, version));
+    if (!body) return undefined;
+    try {
+      const v = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+      if (typeof v['updateId'] !== 'string' || !Number.isSafeInteger(v['sequenceNumber']) || typeof v['sha256'] !== 'string') return undefined;
+      return { updateId: v['updateId'], sequenceNumber: v['sequenceNumber'] as number, sha256: v['sha256'] };
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from './checkpoint-requests.util';
+export * from './text-edits.util';
