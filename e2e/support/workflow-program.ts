@@ -11,6 +11,8 @@ export interface WorkflowProgramSpec {
    * `block.startedFile`: a stuck update for the cancel test.
    */
   block?: { index: number; startedFile: string; releaseFile: string };
+  /** Indices whose label changes (an in-place update of just those resources). */
+  relabel?: number[];
 }
 
 export interface ItemInputs {
@@ -91,7 +93,7 @@ export function workflowProgram(spec: WorkflowProgramSpec): () => Promise<Record
       items.push(
         new Item(
           `item-${index}`,
-          { index, generation: spec.generation, label: `item number ${index}`, token: pulumi.secret(`token-${index}`), ...(block ? { block } : {}) },
+          { index, generation: spec.generation, label: spec.relabel?.includes(index) ? `item number ${index} (relabelled)` : `item number ${index}`, token: pulumi.secret(`token-${index}`), ...(block ? { block } : {}) },
           { additionalSecretOutputs: ['derivedSecret'] },
         ),
       );

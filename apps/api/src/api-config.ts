@@ -25,6 +25,10 @@ export const apiConfigSchema = z.object({
   DELTA_CHECKPOINTS: envBoolean.default(false),
   /** `checkpointCutoffSizeBytes`: smaller states are always sent whole (verbatim). */
   CHECKPOINT_CUTOFF_BYTES: envPositiveInt.default(MiB),
+  /** Grant journaling (`journalVersion: 1`, pulumi-protocol.md §3.6) to updates that ask; off by default. */
+  JOURNALING: envBoolean.default(false),
+  /** Largest inflated `journalentries` body; a bigger batch is a 413, which makes the CLI halve it. */
+  JOURNAL_MAX_BATCH_BYTES: envPositiveInt.default(64 * MiB),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -5,7 +5,7 @@ import { runMigrations } from '@stackyard/shared-db';
 import { InternalClient } from '@stackyard/shared-http';
 import { startService } from '@stackyard/shared-service';
 import { objectStoreSettingsFromConfig, openObjectStore } from '@stackyard/shared-storage';
-import { RAW_BODY_ROUTES, StacksProtocolModule, StateUploadGate } from '@stackyard/stacks-feature-protocol';
+import { JOURNAL_ENTRIES_ROUTE, RAW_BODY_ROUTES, StacksProtocolModule, StateUploadGate } from '@stackyard/stacks-feature-protocol';
 import { loadApiConfig } from './api-config';
 import { createApiDataSource } from './api-data-source';
 
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       principalCacheSeconds: config.PRINCIPAL_CACHE_SECONDS,
       deltaCheckpoints: config.DELTA_CHECKPOINTS,
       checkpointCutoffBytes: config.CHECKPOINT_CUTOFF_BYTES,
+      journaling: config.JOURNALING,
     },
   });
   await startService({
@@ -40,7 +41,11 @@ async function main(): Promise<void> {
     module,
     config,
     rawBodyRoutes: RAW_BODY_ROUTES,
-    maxBodyBytes: (path) => (RAW_BODY_ROUTES.some((r) => r.test(path)) ? config.MAX_STATE_BYTES : config.MAX_JSON_BYTES),
+    maxBodyBytes: (path) => {
+      if (RAW_BODY_ROUTES.some((r) => r.test(path))) return config.MAX_STATE_BYTES;
+      if (config.JOURNALING && JOURNAL_ENTRIES_ROUTE.test(path)) return config.JOURNAL_MAX_BATCH_BYTES;
+      return config.MAX_JSON_BYTES;
+    },
     beforeBody: (app) => {
       const gate = app.get(StateUploadGate);
       return (req, path) => gate.check(req.headers.authorization, path, req.requestId);

@@ -8,6 +8,7 @@ export * from './update-event.repository';
 export * from './stack-version.repository';
 export * from './checkpoint.store';
 export * from './checkpoint-baseline.store';
+export * from './journal.store';
 
 import { StackEntity } from './stack.entity';
 import { StackVersionEntity } from './stack-version.entity';

@@ -13,4 +13,9 @@ export interface ProtocolSettings {
   deltaCheckpoints?: boolean;
   /** `checkpointCutoffSizeBytes`: states smaller than this are always sent verbatim. */
   checkpointCutoffBytes?: number;
+  /**
+   * Answer `journalVersion: 1` to a non-dry-run start that asks for it and accept
+   * `PATCH …/journalentries` (pulumi-protocol.md §3.6). Off: the CLI sends checkpoints.
+   */
+  journaling?: boolean;
 }

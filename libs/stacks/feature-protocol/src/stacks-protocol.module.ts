@@ -6,6 +6,7 @@ import type { ObjectStore } from '@stackyard/shared-storage';
 import {
   CheckpointBaselineStore,
   CheckpointStore,
+  JournalStore,
   OBJECT_STORE,
   StackRepository,
   StackVersionRepository,
@@ -14,6 +15,7 @@ import {
 } from '@stackyard/stacks-data-access';
 import { ApiAuthGuard } from './api-auth.guard';
 import { CheckpointDeltaService } from './checkpoint-delta.service';
+import { JournalService } from './journal.service';
 import { IDENTITY_CLIENT, PrincipalService } from './principal.service';
 import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
 import { SECRETS_CLIENT, SecretsGateway } from './secrets.client';
@@ -57,6 +59,8 @@ export class StacksProtocolModule {
         CheckpointStore,
         CheckpointBaselineStore,
         CheckpointDeltaService,
+        JournalStore,
+        JournalService,
         PrincipalService,
         SecretsGateway,
         StackAccessService,
@@ -72,3 +76,6 @@ export class StacksProtocolModule {
 
 /** Routes whose bodies the handlers read as raw bytes (large states are never parsed whole). */
 export const RAW_BODY_ROUTES = [/\/update\/[^/]+\/checkpoint(?:verbatim|delta)?$/, /\/api\/stacks\/[^/]+\/[^/]+\/[^/]+\/import$/];
+
+/** `PATCH …/journalentries` (parsed JSON, but with its own size limit: a 413 makes the CLI halve the batch). */
+export const JOURNAL_ENTRIES_ROUTE = /^\/api\/stacks\/[^/]+\/[^/]+\/[^/]+\/update\/[^/]+\/journalentries$/;

@@ -1,15 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '@stackyard/shared-errors';
 import { PrincipalService } from './principal.service';
+import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
 import { StackAccessService } from './stack-access.service';
 import { UpdateLifecycleService } from './update-lifecycle.service';
 
-const CHECKPOINT = /^\/api\/stacks\/([^/]+)\/([^/]+)\/([^/]+)\/update\/([^/]+)\/checkpoint(?:verbatim|delta)?$/;
+const CHECKPOINT = /^\/api\/stacks\/([^/]+)\/([^/]+)\/([^/]+)\/update\/([^/]+)\/(?:checkpoint(?:verbatim|delta)?|journalentries)$/;
 const IMPORT = /^\/api\/stacks\/([^/]+)\/([^/]+)\/([^/]+)\/import$/;
 
 /**
  * State uploads may be very large (STACKYARD_MAX_STATE_BYTES), so their credentials are checked
- * before the body is read: only the holder of a live lease (checkpoint) or a user who can see the
+ * before the body is read: only the holder of a live lease (checkpoint, journal entries) or a user who can see the
  * stack (import) can make the api inflate and hold that much. The guard checks again afterwards,
  * as for every route.
  */
@@ -19,9 +20,12 @@ export class StateUploadGate {
     private readonly principals: PrincipalService,
     private readonly access: StackAccessService,
     private readonly lifecycle: UpdateLifecycleService,
+    @Inject(PROTOCOL_SETTINGS) private readonly settings: ProtocolSettings,
   ) {}
 
   async check(authorization: string | undefined, path: string, requestId?: string): Promise<void> {
+    // Journal batches may be large too, but the route only exists for the CLI when journaling is on.
+    if (path.endsWith('/journalentries') && this.settings.journaling !== true) return;
     const checkpoint = CHECKPOINT.exec(path);
     const imported = checkpoint ? null : IMPORT.exec(path);
     if (!checkpoint && !imported) return;

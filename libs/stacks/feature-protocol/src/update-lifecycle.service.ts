@@ -5,6 +5,7 @@ import type { Principal, StartUpdateResponse, UpdateProgramResponse } from '@sta
 import { composeUntypedDeployment, validateCheckpointRequest, validateTags } from '@stackyard/stacks-domain';
 import {
   CheckpointStore,
+  JournalStore,
   type StackEntity,
   StackRepository,
   StackVersionRepository,
@@ -38,6 +39,7 @@ export class UpdateLifecycleService {
     private readonly updates: UpdateRepository,
     private readonly versions: StackVersionRepository,
     private readonly checkpoints: CheckpointStore,
+    private readonly journals: JournalStore,
     @Inject(PROTOCOL_SETTINGS) private readonly settings: ProtocolSettings,
   ) {}
 
@@ -84,6 +86,9 @@ export class UpdateLifecycleService {
     const update = await this.updates.findById(updateId);
     if (!update || update.stackId !== stack.id) throw ApiError.notFound(`Update '${updateId}' not found`);
     if (update.status !== 'not-started') throw ApiError.conflict('The update has already been started');
+    // Journaling (pulumi-protocol.md §3.6) only when enabled, asked for, and for a real deploy.
+    const requested = req['journalVersion'];
+    const journaling = this.settings.journaling === true && !update.dryRun && typeof requested === 'number' && requested >= 1;
     const lease = newLeaseToken();
     const now = Date.now();
     const leaseExpiresAt = now + this.settings.leaseSeconds * 1000;
@@ -92,6 +97,14 @@ export class UpdateLifecycleService {
       version = stack.version;
     } else {
       version = await this.acquire(stack.id, update, leaseExpiresAt, tags);
+      if (journaling) {
+        try {
+          await this.recordJournalBase(stack.id, update.id, version);
+        } catch (error) {
+          await this.stacks.releaseLock(stack.id, update.id, Date.now());
+          throw error;
+        }
+      }
     }
     const started = await this.updates.transition(update.id, ['not-started'], 'running', {
       version,
@@ -103,7 +116,23 @@ export class UpdateLifecycleService {
       if (!update.dryRun) await this.stacks.releaseLock(stack.id, update.id, Date.now());
       throw ApiError.conflict('The update has already been started');
     }
-    return { version, token: lease.token, tokenExpiration: Math.floor(leaseExpiresAt / 1000) };
+    return { version, token: lease.token, tokenExpiration: Math.floor(leaseExpiresAt / 1000), ...(journaling ? { journalVersion: 1 } : {}) };
+  }
+
+  /**
+   * A journaling update's replay base is the stack's head at start. Recorded while the lock is
+   * held (so the head cannot move), before the CLI learns it may journal.
+   */
+  private async recordJournalBase(stackId: string, updateId: string, version: number): Promise<void> {
+    const current = await this.stacks.findById(stackId);
+    if (!current) throw ApiError.notFound('Stack not found');
+    let baseObjectKey: string | null = null;
+    if (current.headVersion !== null) {
+      const head = await this.versions.find(stackId, current.headVersion);
+      if (!head) throw new Error(`stack ${stackId} has head version ${current.headVersion} but no object for it`);
+      baseObjectKey = head.objectKey;
+    }
+    await this.journals.writeBase(stackId, version, { updateId, baseObjectKey });
   }
 
   /** Takes the stack lock for a non-dry-run operation and returns the version it will write. */

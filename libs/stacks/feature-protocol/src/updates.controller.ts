@@ -4,6 +4,7 @@ import type { Principal, StartUpdateResponse, UpdateProgramResponse, UpdateResul
 import type { StackEntity, UpdateEntity } from '@stackyard/stacks-data-access';
 import { UpdateTokenAuth } from './auth.decorators';
 import { CheckpointDeltaService } from './checkpoint-delta.service';
+import { JournalService } from './journal.service';
 import { StackAccessService, type StackRef } from './stack-access.service';
 import { CurrentPrincipal, LeasedUpdate, RawBody, StackPath } from './stack-params';
 import { UpdateEventsService } from './update-events.service';
@@ -19,6 +20,7 @@ export class UpdatesController {
     private readonly lifecycle: UpdateLifecycleService,
     private readonly events: UpdateEventsService,
     private readonly deltas: CheckpointDeltaService,
+    private readonly journals: JournalService,
   ) {}
 
   @Post('update')
@@ -70,6 +72,7 @@ export class UpdatesController {
   @HttpCode(200)
   async cancel(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Param('updateId') updateId: string): Promise<Record<string, never>> {
     await this.lifecycle.cancel(await this.access.find(p, ref), updateId);
+    this.journals.forget(updateId);
     return {};
   }
 
@@ -107,6 +110,15 @@ export class UpdatesController {
     return {};
   }
 
+  /** Journaling (§3.6): entries replayed onto the base; a 413 makes the CLI halve the batch. */
+  @UpdateTokenAuth()
+  @Patch('update/:updateId/journalentries')
+  @HttpCode(200)
+  async journalEntries(@LeasedUpdate() lease: Lease, @Req() req: Request, @Body() body: unknown): Promise<Record<string, never>> {
+    await this.journals.receive(lease.stack, lease.update, body, req.headers['user-agent']);
+    return {};
+  }
+
   @UpdateTokenAuth()
   @Post('update/:updateId/events/batch')
   @HttpCode(200)
@@ -118,9 +130,11 @@ export class UpdatesController {
   @UpdateTokenAuth()
   @Post('update/:updateId/complete')
   @HttpCode(200)
-  async complete(@LeasedUpdate() lease: Lease, @Body() body: unknown): Promise<Record<string, never>> {
+  async complete(@LeasedUpdate() lease: Lease, @Req() req: Request, @Body() body: unknown): Promise<Record<string, never>> {
+    await this.journals.finish(lease.stack, lease.update, req.headers['user-agent']);
     await this.lifecycle.complete(lease.stack, lease.update, body);
     this.deltas.forget(lease.update.id);
+    this.journals.forget(lease.update.id);
     return {};
   }
 

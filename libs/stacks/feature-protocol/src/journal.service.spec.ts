@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Logger } from '@nestjs/common';
+import { ApiError } from '@stackyard/shared-errors';
+import { DiskObjectStore } from '@stackyard/shared-storage';
+import { CheckpointStore, JournalStore, type StackEntity, type UpdateEntity } from '@stackyard/stacks-data-access';
+import { JournalEntryKind } from '@stackyard/stacks-domain';
+import { tempDir } from '@stackyard/testing';
+import { cliVersionOf, JournalService } from './journal.service';
+import { JournalReplayerCache } from './journal-replayer.cache';
+import type { ProtocolSettings } from './protocol-settings';
+import type { UpdateLifecycleService } from './update-lifecycle.service';
+
+Logger.overrideLogger(false);
+
+const stack = { id: 'stack-1' } as StackEntity;
+const update = { id: 'update-1', stackId: 'stack-1', version: 4, dryRun: false, status: 'running' } as UpdateEntity;
+const UA = 'pulumi-cli/1 (v3.270.0; linux; cmd=pulumi-up)';
+const urn = (name: string) => `urn:pulumi:dev::p::e2e:Thing::${name}`;
+const res = (name: string, note = 'x') => ({ urn: urn(name), custom: true, type: 'e2e:Thing', id: `id-${name}`, outputs: { note } });
+
+/** Begin + success of creating `name` as operation `op`. */
+const create = (seq: number, op: number, name: string) => [
+  { version: 1, kind: JournalEntryKind.Begin, sequenceID: seq, operationID: op, operation: { resource: res(name), type: 'creating' } },
+  { version: 1, kind: JournalEntryKind.Success, sequenceID: seq + 1, operationID: op, state: res(name) },
+];
+
+async function setup(settings: Partial<ProtocolSettings> = {}, base?: unknown) {
+  const objects = new DiskObjectStore(tempDir('journal-service'));
+  const checkpoints = new CheckpointStore(objects);
+  const journals = new JournalStore(objects);
+  let baseObjectKey: string | null = null;
+  if (base !== undefined) {
+    baseObjectKey = checkpoints.key(stack.id, update.version - 1);
+    await checkpoints.write(baseObjectKey, [Buffer.from(JSON.stringify(base))]);
+  }
+  await journals.writeBase(stack.id, update.version, { updateId: update.id, baseObjectKey });
+  const commits: Array<{ key: string; resourceCount: number }> = [];
+  const lifecycle = {
+    commitCheckpoint: (_s: StackEntity, _u: UpdateEntity, key: string, resourceCount: number) => {
+      commits.push({ key, resourceCount });
+      return Promise.resolve();
+    },
+  } as unknown as UpdateLifecycleService;
+  const make = () => new JournalService(lifecycle, checkpoints, journals, { leaseSeconds: 300, principalCacheSeconds: 5, journaling: true, ...settings });
+  const stored = async () => JSON.parse((await checkpoints.readText(checkpoints.key(stack.id, update.version)))!.toString('utf8')) as {
+    version: number;
+    deployment: { manifest: { version: string; magic: string }; resources?: Array<{ urn: string; outputs?: unknown }>; pending_operations?: unknown[] };
+  };
+  return { make, commits, stored, journals };
+}
+
+async function rejects(promise: Promise<unknown>, status: number, pattern?: RegExp): Promise<void> {
+  await assert.rejects(promise, (e: unknown) => {
+    assert.ok(e instanceof ApiError, String(e));
+    assert.equal(e.status, status, e.message);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+void describe('JournalService', () => {
+  void it('replays each batch onto the base, stores it and commits the snapshot before answering', async () => {
+    const base = { version: 3, deployment: { manifest: { time: 't', magic: 'm', version: 'v' }, metadata: {}, resources: [res('old')] } };
+    const { make, commits, stored, journals } = await setup({}, base);
+    const service = make();
+    await service.receive(stack, update, { entries: [create(1, 1, 'a')[0]] }, UA);
+    let state = await stored();
+    assert.deepEqual(state.deployment.resources?.map((r) => r.urn), [urn('old')]);
+    assert.equal(state.deployment.pending_operations?.length, 1, 'a begun create is a pending operation');
+    await service.receive(stack, update, { entries: [create(1, 1, 'a')[1]] }, UA);
+    state = await stored();
+    assert.deepEqual(state.deployment.resources?.map((r) => r.urn), [urn('a'), urn('old')]);
+    assert.equal(state.deployment.pending_operations, undefined);
+    assert.equal(state.deployment.manifest.version, 'v3.270.0');
+    assert.equal(commits.length, 2);
+    assert.deepEqual(commits.at(-1), { key: `stacks/${stack.id}/checkpoints/${update.version}.json.gz`, resourceCount: 2 });
+    assert.equal((await journals.readBatch(stack.id, update.version, 2))?.firstSeq, 2);
+    assert.equal(await journals.readBatch(stack.id, update.version, 3), undefined);
+  });
+
+  void it('a retried batch is a success and stores nothing new; another instance continues from the store', async () => {
+    const { make, stored, journals } = await setup();
+    const one = make();
+    await one.receive(stack, update, { entries: create(1, 1, 'a') }, UA);
+    await one.receive(stack, update, { entries: create(1, 1, 'a') }, UA);
+    assert.equal(await journals.readBatch(stack.id, update.version, 2), undefined);
+    // A second replica (or a restart) has no replayer: it rebuilds from the base and the batches.
+    const two = make();
+    await two.receive(stack, update, { entries: create(3, 2, 'b') }, UA);
+    // The first replica catches up with batch 2 before applying its next batch.
+    await one.receive(stack, update, { entries: create(5, 3, 'c') }, UA);
+    assert.deepEqual((await stored()).deployment.resources?.map((r) => r.urn), [urn('a'), urn('b'), urn('c')]);
+  });
+
+  void it('out-of-order batches give the state of a replay in sequence order', async () => {
+    const { make, stored } = await setup();
+    const service = make();
+    const [b1, s1] = create(1, 1, 'a');
+    const [b2, s2] = create(3, 2, 'b');
+    await service.receive(stack, update, { entries: [b2, s2] }, UA);
+    await service.receive(stack, update, { entries: [s1, b1] }, UA);
+    assert.deepEqual((await stored()).deployment.resources?.map((r) => r.urn), [urn('a'), urn('b')]);
+  });
+
+  void it('refuses bad batches with 4xx and keeps the state', async () => {
+    const { make, stored, commits } = await setup();
+    const service = make();
+    await service.receive(stack, update, { entries: create(1, 1, 'a') }, UA);
+    await rejects(service.receive(stack, update, { entries: [{ kind: 1 }] }, UA), 400, /sequenceID/);
+    await rejects(service.receive(stack, update, { nope: true }, UA), 400, /entries/);
+    const changed = { ...create(1, 1, 'a')[1], state: res('a', 'other') };
+    await rejects(service.receive(stack, update, { entries: [changed] }, UA), 409, /different content/);
+    assert.equal(commits.length, 1);
+    // Unreplayable (names a resource this update never produced): 409, nothing stored.
+    const empty = await setup();
+    await rejects(empty.make().receive(stack, update, { entries: [{ version: 1, kind: JournalEntryKind.Success, sequenceID: 1, operationID: 9, deleteNew: 42 }] }, UA), 409);
+    assert.equal(empty.commits.length, 0);
+    assert.deepEqual((await stored()).deployment.resources?.map((r) => r.urn), [urn('a')]);
+  });
+
+  void it('is a 404 when disabled, a 400 for previews, a 409 for updates not started with journaling', async () => {
+    const { make } = await setup({ journaling: false });
+    await rejects(make().receive(stack, update, { entries: create(1, 1, 'a') }, UA), 404);
+    const on = (await setup()).make();
+    await rejects(on.receive(stack, { ...update, dryRun: true }, { entries: create(1, 1, 'a') }, UA), 400);
+    await rejects(on.receive(stack, { ...update, id: 'other' }, { entries: create(1, 1, 'a') }, UA), 409, /not started with journaling/);
+  });
+
+  void it('finish stores the final snapshot only when the stored one may be behind', async () => {
+    const { make, commits, stored } = await setup();
+    const one = make();
+    await one.receive(stack, update, { entries: create(1, 1, 'a') }, UA);
+    await one.finish(stack, update, UA);
+    assert.equal(commits.length, 1, 'nothing to do: every batch was committed');
+    const two = make();
+    await two.finish(stack, update, UA);
+    assert.equal(commits.length, 2, 'a replica without the replayer rebuilds and commits');
+    assert.deepEqual((await stored()).deployment.resources?.map((r) => r.urn), [urn('a')]);
+    await make().finish(stack, { ...update, id: 'plain' }, UA);
+    assert.equal(commits.length, 2, 'not a journaling update');
+  });
+
+  void it('reads the CLI version from the User-Agent', () => {
+    assert.equal(cliVersionOf(UA), 'v3.270.0');
+    assert.equal(cliVersionOf('pulumi-cli/1 (; linux)'), '');
+    assert.equal(cliVersionOf(undefined), '');
+  });
+});
+
+void describe('JournalReplayerCache', () => {
+  void it('evicts the least recently used update beyond its bounds', () => {
+    const cache = new JournalReplayerCache(2, 1_000);
+    const entry = (id: string) => ({ updateId: id, stackId: 's', version: 1, replayer: { entryCount: 1 } as never, batches: 0, dirty: false, problemsLogged: 0 });
+    cache.set(entry('a'));
+    cache.set(entry('b'));
+    cache.get('a');
+    cache.set(entry('c'));
+    assert.equal(cache.size, 2);
+    assert.equal(cache.get('b'), undefined);
+    assert.ok(cache.get('a'));
+  });
+});
