@@ -129,10 +129,12 @@ for (const engine of [sqliteEngine(), mariadbEngine()]) {
       }
     });
 
-    void it('refuses callers without a client certificate, or with a certificate of a non-allowed service, with 403', async () => {
-      const refused = await withoutClientCert(pki, `${running!.url}${secretsEncryptPath(stackA)}`, { plaintexts: [b64('x')] });
-      assert.equal(refused.status, 403);
-      assert.deepEqual(refused.body, { code: 403, message: 'Forbidden: this service accepts only mutually authenticated Stackyard services' });
+    void it('refuses callers without a client certificate at the handshake, and a non-allowed service with 403', async () => {
+      await assert.rejects(withoutClientCert(pki, `${running!.url}${secretsEncryptPath(stackA)}`, { plaintexts: [b64('x')] }), (error: unknown) => {
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        assert.match(`${code} ${(error as Error).message}`, /CERTIFICATE_REQUIRED|certificate required|ECONNRESET|EPIPE|socket hang up/i);
+        return true;
+      });
       const self = clientAs(pki, 'secrets', running!.url);
       try {
         await rejectsWithStatus(encrypt(self, stackA, [b64('x')]), 403, /^Forbidden: /);

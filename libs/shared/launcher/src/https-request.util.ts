@@ -57,6 +57,9 @@ export function httpsRequest(url: string, options: HttpsRequestOptions): Promise
 
 export interface WaitReadyOptions {
   ca: string | Buffer;
+  /** Client certificate and key: internal services complete no handshake without one. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
   timeoutMs: number;
   /** Polled between attempts; waiting stops early (with its message) once it returns a string. */
   abortReason?: () => string | undefined;
@@ -71,7 +74,7 @@ export async function waitForReady(url: string, options: WaitReadyOptions): Prom
     const aborted = options.abortReason?.();
     if (aborted !== undefined) throw new Error(aborted);
     try {
-      const res = await httpsRequest(url, { ca: options.ca, timeoutMs: 2_000 });
+      const res = await httpsRequest(url, { ca: options.ca, cert: options.cert, key: options.key, timeoutMs: 2_000 });
       if (res.status === 200) return;
       last = `HTTP ${res.status} ${res.text.slice(0, 200)}`;
     } catch (error) {

@@ -16,6 +16,9 @@ export interface ServiceProcessSpec {
   url: string;
   /** CA that the service's certificate chains to, for the readiness probe. */
   caPem: string;
+  /** The service's own certificate and key, presented by the readiness probe (mutual TLS). */
+  probeCertPem?: string;
+  probeKeyPem?: string;
   logFile: string;
   /** Also copy the child's output to this process's stdout, each line prefixed with `[name]`. */
   tee?: boolean;
@@ -131,6 +134,8 @@ export class ServiceProcess implements ServiceHandle {
     try {
       await waitForReady(`${this.spec.url}/readyz`, {
         ca: this.spec.caPem,
+        cert: this.spec.probeCertPem,
+        key: this.spec.probeKeyPem,
         timeoutMs: this.spec.readyTimeoutMs,
         abortReason: () => (this.child === child && !this.running ? `${this.spec.name} ${this.exitDescription ?? 'exited'} before it was ready` : undefined),
       });

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ensureEmbeddedPki, type EmbeddedPki } from '@stackyard/shared-tls';
+import { ensureEmbeddedPki, type EmbeddedPki, type ServiceName } from '@stackyard/shared-tls';
 import { ensureAdminToken } from './admin-token';
 import { registerStopper } from './child-registry';
 import { freePorts } from './free-port';
@@ -103,6 +103,11 @@ export interface Suite {
 }
 
 const DEFAULT_READY_TIMEOUT_MS = 60_000;
+
+/** The certificate a readiness probe presents: the service's own (`apps/<app>` → service name). */
+function probeIdentity(app: string): ServiceName {
+  return app as ServiceName;
+}
 
 function defaultDistDir(): string {
   // This file compiles to dist/libs/shared/launcher/src/start-suite.js.
@@ -253,6 +258,8 @@ export async function startSuite(options: StartSuiteOptions): Promise<Suite> {
       port,
       url: url(port),
       caPem,
+      probeCertPem: readFileSync(pki.services[probeIdentity(app)].certFile, 'utf8'),
+      probeKeyPem: readFileSync(pki.services[probeIdentity(app)].keyFile, 'utf8'),
       logFile: join(logsDir, `${name}.log`),
       tee: options.logToStdout,
       readyTimeoutMs,

@@ -67,10 +67,10 @@ export async function startService(options: ServiceAppOptions): Promise<RunningS
     httpsOptions = { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) };
     if (internal) {
       if (!config.INTERNAL_CA_FILE) throw new Error('STACKYARD_INTERNAL_CA_FILE is required for an internal service');
-      // Client certificates are requested and verified against the internal CA; the check of
-      // *which* service is calling happens per request below, so that health probes (which carry
-      // no client certificate) still reach /healthz and /readyz.
-      Object.assign(httpsOptions, { ca: readFileSync(config.INTERNAL_CA_FILE), requestCert: true, rejectUnauthorized: false });
+      // Every client must present a certificate from the internal CA, or the handshake fails;
+      // *which* service may call is checked per request below (health probes may come from any
+      // verified peer, e.g. the launcher probing with the service's own certificate).
+      Object.assign(httpsOptions, { ca: readFileSync(config.INTERNAL_CA_FILE), requestCert: true, rejectUnauthorized: true });
     }
   }
   const app = await NestFactory.create(options.module, {

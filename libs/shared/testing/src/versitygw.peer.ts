@@ -23,7 +23,8 @@ export interface VersitygwOptions {
   secretKey?: string;
   region?: string;
   /** Serve HTTPS with this certificate (PEM files). A shared peer is never reused for TLS. */
-  tls?: { certFile: string; keyFile: string; caFile?: string };
+  /** Serve HTTPS; the CA is required, since probes and clients verify the certificate. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
   /**
    * Object metadata in extended attributes (versitygw's default), in a sidecar directory, or
    * `auto`: xattrs, falling back to the sidecar when the filesystem has no user xattrs.
@@ -80,8 +81,8 @@ export async function startVersitygw(options: VersitygwOptions = {}): Promise<Ve
   const region = options.region ?? 'us-east-1';
   const base = tempDir('stackyard-versitygw');
   const scheme = options.tls ? 'https' : 'http';
-  // The readiness probe trusts the given CA; without one it only checks liveness on loopback.
-  const ca = options.tls?.caFile ? readFileSync(options.tls.caFile) : undefined;
+  // The readiness probe verifies the server's certificate against the given CA.
+  const ca = options.tls ? readFileSync(options.tls.caFile) : undefined;
 
   const attempt = async (sidecar: boolean): Promise<{ peer: PeerProcess; port: number }> => {
     const port = await freePort();
@@ -159,7 +160,7 @@ function uniqueBucket(prefix = 'test'): string {
 function healthy(url: string, ca: Buffer | undefined): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const request = url.startsWith('https:') ? httpsRequest : httpRequest;
-    const tls = url.startsWith('https:') ? (ca ? { ca } : { rejectUnauthorized: false }) : {};
+    const tls = url.startsWith('https:') ? { ca } : {};
     const req = request(url, { method: 'GET', timeout: 2_000, ...tls }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
