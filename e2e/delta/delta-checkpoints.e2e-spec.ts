@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '@stackyard/testing';
 import { RawApi } from '../robustness/support/raw-api';
 import { PulumiCli } from '../support/pulumi-cli';
+import { apiLogText, countOccurrences, type ExportedDeployment, normalizeExportedState } from '../support/exported-state';
 import { runProgram } from '../support/program';
 import type { RunnerRequest } from '../support/program-runner';
 import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
@@ -22,13 +23,6 @@ const PROJECT = 'e2e-delta';
 const STACK = 'dev';
 const DB_PASSWORD = 'delta password';
 const DELTA_ENV = { STACKYARD_DELTA_CHECKPOINTS: 'true', STACKYARD_CHECKPOINT_CUTOFF_BYTES: '2048' };
-/** Pulumi's marker for an encrypted value inside state (`resource.SecretSig`). */
-const SECRET_SIG = '4dabf18193072939515e22adb298388d';
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-/** The dynamic provider's ids: `item-<index>-<time><random>`. */
-const ITEM_ID = /\b(item-\d+)-[0-9a-z]{6,}\b/g;
-const VOLATILE_KEYS = new Set(['time', 'created', 'modified', 'timestamp']);
-
 /** The operations both sides run, in order: create, delete some, update all, destroy. */
 const STEPS: Array<{ name: string; op: RunnerRequest['op']; resources: number; generation: number }> = [
   { name: 'up: 34 resources', op: 'up', resources: 34, generation: 1 },
@@ -43,44 +37,6 @@ interface Side {
   projectDir: string;
   states: unknown[];
 }
-
-interface Deployment {
-  version: number;
-  deployment: { resources?: Array<{ urn: string }> } & Record<string, unknown>;
-}
-
-/** The state with run-specific values masked: timestamps, ciphertexts, random ids, paths, api URL. */
-function normalize(state: Deployment, side: { projectDir: string; apiUrl: string }): unknown {
-  const walk = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(walk);
-    if (value !== null && typeof value === 'object') {
-      const obj = value as Record<string, unknown>;
-      if (SECRET_SIG in obj) return { [SECRET_SIG]: obj[SECRET_SIG], ciphertext: '<ciphertext>' };
-      const out: Record<string, unknown> = {};
-      for (const key of Object.keys(obj).sort()) if (!VOLATILE_KEYS.has(key)) out[key] = walk(obj[key]);
-      return out;
-    }
-    if (typeof value === 'string') {
-      const masked = value.split(side.projectDir).join('<project>').split(side.apiUrl).join('<api>');
-      return masked.replace(UUID, '<uuid>').replace(ITEM_ID, '$1-<id>');
-    }
-    return value;
-  };
-  const copy = structuredClone(state);
-  // Resources finish in parallel, so their order in the state is not deterministic.
-  copy.deployment.resources?.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  return walk(copy);
-}
-
-function apiLog(started: StartedSuite): string {
-  const dir = join(started.suite.dataDir, 'logs');
-  return readdirSync(dir)
-    .filter((f) => /^api(-\d+)?\.log$/.test(f))
-    .map((f) => readFileSync(join(dir, f), 'utf8'))
-    .join('\n');
-}
-
-const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 async function prepare(started: StartedSuite, binary: string): Promise<Side> {
   const projectDir = tempDir('stackyard-e2e-delta-project');
@@ -100,8 +56,8 @@ async function runStep(side: Side, step: (typeof STEPS)[number]): Promise<void> 
     program: { resources: step.resources, generation: step.generation },
   });
   assert.equal(r.result, 'succeeded', `${step.name}: ${r.result}`);
-  const exported = await side.cli.json<Deployment>(['stack', 'export']);
-  side.states.push(normalize(exported, { projectDir: side.projectDir, apiUrl: side.started.suite.apiUrl }));
+  const exported = await side.cli.json<ExportedDeployment>(['stack', 'export']);
+  side.states.push(normalizeExportedState(exported, { projectDir: side.projectDir, apiUrl: side.started.suite.apiUrl }));
 }
 
 for (const mode of selectedModes()) {
@@ -146,16 +102,16 @@ for (const mode of selectedModes()) {
     }
 
     void it('the CLI really sent deltas, and the api applied every one of them', (t) => {
-      const log = apiLog(on.started);
-      const applied = count(log, 'checkpoint delta applied');
-      const rejected = count(log, 'checkpoint delta rejected');
-      const verbatim = count(log, 'checkpoint verbatim stored');
+      const log = apiLogText(on.started);
+      const applied = countOccurrences(log, 'checkpoint delta applied');
+      const rejected = countOccurrences(log, 'checkpoint delta rejected');
+      const verbatim = countOccurrences(log, 'checkpoint verbatim stored');
       t.diagnostic(`api log: ${verbatim} verbatim uploads, ${applied} deltas applied, ${rejected} refused`);
       assert.ok(applied >= 30, `expected many applied deltas, got ${applied} (verbatim ${verbatim})`);
       assert.equal(rejected, 0, `the api refused ${rejected} deltas:\n${log.split('\n').filter((l) => l.includes('checkpoint delta rejected')).slice(0, 5).join('\n')}`);
       assert.ok(verbatim >= STEPS.length, `each update starts with a verbatim upload (${verbatim})`);
-      const plainLog = apiLog(off.started);
-      assert.equal(count(plainLog, 'checkpoint delta') + count(plainLog, 'checkpoint verbatim'), 0, 'with the flag off the CLI only sends plain checkpoints');
+      const plainLog = apiLogText(off.started);
+      assert.equal(countOccurrences(plainLog, 'checkpoint delta') + countOccurrences(plainLog, 'checkpoint verbatim'), 0, 'with the flag off the CLI only sends plain checkpoints');
     });
 
     void it('continues an update across api replicas from the stored baseline (raw protocol)', async () => {

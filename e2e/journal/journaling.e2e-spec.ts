@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '@stackyard/testing';
 import { RawApi } from '../robustness/support/raw-api';
 import { PulumiCli } from '../support/pulumi-cli';
+import { apiLogText, countOccurrences, type ExportedDeployment, normalizeExportedState } from '../support/exported-state';
 import { runProgram, startProgram } from '../support/program';
 import type { RunnerRequest } from '../support/program-runner';
 import type { WorkflowProgramSpec } from '../support/workflow-program';
@@ -24,13 +25,6 @@ const STACK = 'dev';
 const DB_PASSWORD = 'journal password';
 const MAX_BATCH_BYTES = 1024 * 1024;
 const JOURNAL_ENV = { STACKYARD_JOURNALING: 'true', STACKYARD_JOURNAL_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES) };
-/** Pulumi's marker for an encrypted value inside state (`resource.SecretSig`). */
-const SECRET_SIG = '4dabf18193072939515e22adb298388d';
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-/** The dynamic provider's ids: `item-<index>-<time><random>`. */
-const ITEM_ID = /\b(item-\d+)-[0-9a-z]{6,}\b/g;
-const VOLATILE_KEYS = new Set(['time', 'created', 'modified', 'timestamp']);
-
 /** Create, remove some and relabel some, refresh, update all, destroy. */
 const STEPS: Array<{ name: string; op: RunnerRequest['op']; program: WorkflowProgramSpec }> = [
   { name: 'up: 34 resources', op: 'up', program: { resources: 34, generation: 1 } },
@@ -47,44 +41,6 @@ interface Side {
   states: unknown[];
 }
 
-interface Deployment {
-  version: number;
-  deployment: { resources?: Array<{ urn: string }>; pending_operations?: unknown[] } & Record<string, unknown>;
-}
-
-/** The state with run-specific values masked: timestamps, ciphertexts, random ids, paths, api URL. */
-function normalize(state: Deployment, side: { projectDir: string; apiUrl: string }): unknown {
-  const walk = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(walk);
-    if (value !== null && typeof value === 'object') {
-      const obj = value as Record<string, unknown>;
-      if (SECRET_SIG in obj) return { [SECRET_SIG]: obj[SECRET_SIG], ciphertext: '<ciphertext>' };
-      const out: Record<string, unknown> = {};
-      for (const key of Object.keys(obj).sort()) if (!VOLATILE_KEYS.has(key)) out[key] = walk(obj[key]);
-      return out;
-    }
-    if (typeof value === 'string') {
-      const masked = value.split(side.projectDir).join('<project>').split(side.apiUrl).join('<api>');
-      return masked.replace(UUID, '<uuid>').replace(ITEM_ID, '$1-<id>');
-    }
-    return value;
-  };
-  const copy = structuredClone(state);
-  // Resources finish in parallel, so their order in the state is not deterministic.
-  copy.deployment.resources?.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  return walk(copy);
-}
-
-function apiLog(started: StartedSuite): string {
-  const dir = join(started.suite.dataDir, 'logs');
-  return readdirSync(dir)
-    .filter((f) => /^api(-\d+)?\.log$/.test(f))
-    .map((f) => readFileSync(join(dir, f), 'utf8'))
-    .join('\n');
-}
-
-const count = (text: string, needle: string) => text.split(needle).length - 1;
-
 async function prepare(started: StartedSuite, binary: string): Promise<Side> {
   const projectDir = tempDir('stackyard-e2e-journal-project');
   writeFileSync(join(projectDir, 'Pulumi.yaml'), `name: ${PROJECT}\nruntime: nodejs\ndescription: Stackyard journaling\n`);
@@ -98,11 +54,11 @@ async function prepare(started: StartedSuite, binary: string): Promise<Side> {
 async function runStep(side: Side, step: (typeof STEPS)[number]): Promise<void> {
   const r = await runProgram(side.cli, { op: step.op, projectName: PROJECT, stackName: `${side.started.suite.org}/${PROJECT}/${STACK}`, program: step.program });
   assert.equal(r.result, 'succeeded', `${step.name}: ${r.result}`);
-  const exported = await side.cli.json<Deployment>(['stack', 'export']);
-  side.states.push(normalize(exported, { projectDir: side.projectDir, apiUrl: side.started.suite.apiUrl }));
+  const exported = await side.cli.json<ExportedDeployment>(['stack', 'export']);
+  side.states.push(normalizeExportedState(exported, { projectDir: side.projectDir, apiUrl: side.started.suite.apiUrl }));
 }
 
-const itemsOf = (state: Deployment) => (state.deployment.resources ?? []).map((r) => r.urn).filter((u) => /::item-\d+$/.test(u));
+const itemsOf = (state: ExportedDeployment) => (state.deployment.resources ?? []).map((r) => r.urn).filter((u) => /::item-\d+$/.test(u));
 
 /**
  * Starts an `up` of 30 items whose item 20 blocks in create, waits until the rest are in the stored
@@ -128,7 +84,7 @@ async function killAndRecover(side: Side): Promise<unknown> {
   // Let the other creates finish and be acknowledged, then kill the CLI.
   const base = `/api/stacks/${suite.org}/${PROJECT}/crash`;
   for (let i = 0; i < 150; i++) {
-    if (itemsOf(await raw.ok<Deployment>('GET', `${base}/export`)).length >= RESOURCES - 1) break;
+    if (itemsOf(await raw.ok<ExportedDeployment>('GET', `${base}/export`)).length >= RESOURCES - 1) break;
     await sleep(200);
   }
   stuck.killTree();
@@ -136,7 +92,7 @@ async function killAndRecover(side: Side): Promise<unknown> {
   assert.equal(ended.ok, false);
   writeFileSync(releaseFile, 'go');
 
-  const partial = await cli.json<Deployment>(['stack', 'export', '--stack', stack]);
+  const partial = await cli.json<ExportedDeployment>(['stack', 'export', '--stack', stack]);
   assert.equal(itemsOf(partial).length, RESOURCES - 1, 'every acknowledged create is in the state');
   assert.equal(partial.deployment.pending_operations?.length, 1, 'the blocked create is a pending operation');
 
@@ -147,11 +103,11 @@ async function killAndRecover(side: Side): Promise<unknown> {
   const again = await runProgram(cli, { op: 'up', projectName: PROJECT, stackName: stack, program });
   assert.equal(again.result, 'succeeded');
   assert.equal(again.resourceChanges?.['create'], 1, `only the interrupted item is created: ${JSON.stringify(again.resourceChanges)}`);
-  const final = await cli.json<Deployment>(['stack', 'export', '--stack', stack]);
+  const final = await cli.json<ExportedDeployment>(['stack', 'export', '--stack', stack]);
   assert.equal(itemsOf(final).length, RESOURCES, 'the final state holds every item');
   assert.equal(new Set(itemsOf(final)).size, RESOURCES, 'each item exactly once');
   // The pending create of the interrupted item keeps its inputs, which name this run's files.
-  return JSON.parse(JSON.stringify(normalize(final, { projectDir: side.projectDir, apiUrl: suite.apiUrl })).split(dir).join('<kill-dir>')) as unknown;
+  return JSON.parse(JSON.stringify(normalizeExportedState(final, { projectDir: side.projectDir, apiUrl: suite.apiUrl })).split(dir).join('<kill-dir>')) as unknown;
 }
 
 for (const mode of selectedModes()) {
@@ -178,14 +134,14 @@ for (const mode of selectedModes()) {
     }
 
     void it('the CLI really sent journal entries, and the api applied every batch', (t) => {
-      const log = apiLog(on.started);
-      const applied = count(log, 'journal entries applied');
-      const rejected = count(log, 'journal entries rejected');
+      const log = apiLogText(on.started);
+      const applied = countOccurrences(log, 'journal entries applied');
+      const rejected = countOccurrences(log, 'journal entries rejected');
       t.diagnostic(`api log: ${applied} journal batches applied, ${rejected} refused`);
       assert.ok(applied >= STEPS.length, `expected journal batches for every update, got ${applied}`);
       assert.equal(rejected, 0, `the api refused ${rejected} batches:\n${log.split('\n').filter((l) => l.includes('journal entries rejected')).slice(0, 5).join('\n')}`);
-      const plainLog = apiLog(off.started);
-      assert.equal(count(plainLog, 'journal entries'), 0, 'with the flag off the CLI only sends checkpoints');
+      const plainLog = apiLogText(off.started);
+      assert.equal(countOccurrences(plainLog, 'journal entries'), 0, 'with the flag off the CLI only sends checkpoints');
     });
 
     void it('grants journalVersion 1 only to non-dry-run starts that ask; refuses bad and oversized batches (raw protocol)', async () => {
@@ -234,7 +190,7 @@ for (const mode of selectedModes()) {
       const big = { version: 1, kind: 4, sequenceID: 2, operationID: 2, removeNew: 1, state: { ...thing, outputs: { pad: 'x'.repeat(MAX_BATCH_BYTES) } } };
       r = await patch({ entries: [big] });
       assert.equal(r.status, 413, 'an oversized batch is a 413, which makes the CLI halve it');
-      const state = await raw.ok<Deployment>('GET', `${u.base}/export`);
+      const state = await raw.ok<ExportedDeployment>('GET', `${u.base}/export`);
       assert.deepEqual(itemsOf(state), [], 'not an item');
       assert.deepEqual(
         (state.deployment.resources ?? []).map((res) => res.urn),

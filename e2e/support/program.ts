@@ -1,20 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { PulumiCli } from './pulumi-cli';
 import { RESULT_MARKER, type RunnerRequest, type RunnerResult } from './program-runner';
-import { killTree } from './process-tree';
+import { spawnRunner, type RunnerProcess } from './runner-process';
 
 const RUNNER = join(__dirname, 'program-runner.js');
 
-export interface RunningProgram {
-  child: ChildProcess;
-  /** Everything the runner (and the engine through it) printed so far. */
-  output(): string;
-  /** Resolves when the runner exits, with its result (or a synthetic failure when it was killed). */
-  result: Promise<RunnerResult>;
-  /** SIGKILL the runner, the `pulumi` engine and the dynamic provider plugin together. */
-  killTree(): number[];
-}
+export type RunningProgram = RunnerProcess<RunnerResult>;
 
 /**
  * Starts one Automation API operation of the workflow program in a runner process that shares
@@ -23,28 +14,12 @@ export interface RunningProgram {
 export function startProgram(cli: PulumiCli, request: Omit<RunnerRequest, 'pulumiRoot' | 'workDir'> & { workDir?: string }): RunningProgram {
   const full: RunnerRequest = { ...request, workDir: request.workDir ?? cli.cwd, pulumiRoot: cli.root };
   const started = Date.now();
-  const child = spawn(process.execPath, ['--enable-source-maps', RUNNER, JSON.stringify(full)], {
+  return spawnRunner<RunnerResult>([process.execPath, '--enable-source-maps', RUNNER, JSON.stringify(full)], {
     cwd: full.workDir,
     env: cli.env(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    marker: RESULT_MARKER,
+    noResult: (error) => ({ ok: false, error, durationMs: Date.now() - started }),
   });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const result = new Promise<RunnerResult>((resolve) => {
-    child.once('close', (code, signal) => {
-      const line = out
-        .split('\n')
-        .reverse()
-        .find((l) => l.startsWith(RESULT_MARKER));
-      if (line) {
-        resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as RunnerResult);
-        return;
-      }
-      resolve({ ok: false, error: `runner ended (${signal ?? `code ${code}`}) without a result:\n${out.slice(-4_000)}`, durationMs: Date.now() - started });
-    });
-  });
-  return { child, output: () => out, result, killTree: () => (child.pid ? killTree(child.pid) : []) };
 }
 
 /** Runs an operation to completion and insists that it succeeded. */

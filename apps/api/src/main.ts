@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     },
     beforeBody: (app) => {
       const gate = app.get(StateUploadGate);
-      return (req, path) => gate.check(req.headers.authorization, path, req.requestId);
+      return async (req, path) => {
+        Object.assign(req, await gate.check(req.headers.authorization, path, req.requestId));
+      };
     },
     readiness: () => [
       async () => {

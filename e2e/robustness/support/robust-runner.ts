@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ConcurrentUpdateError, LocalWorkspace, PulumiCommand, type OpMap } from '@pulumi/pulumi/automation';
-import { killTree } from '../../support/process-tree';
 import { robustProgram, type RobustProgramSpec } from './robust-program';
+import { spawnRunner, type RunnerProcess } from '../../support/runner-process';
 
 /**
  * Child-process entry running one Automation API operation (the real `pulumi` binary drives the
@@ -76,15 +75,7 @@ if (require.main === module) {
 
 const RUNNER = join(__dirname, 'robust-runner.js');
 
-export interface RunningOperation {
-  child: ChildProcess;
-  /** Everything the runner (and the engine through it) printed so far. */
-  output(): string;
-  /** Resolves when the runner exits (a synthetic failure when it was killed). */
-  result: Promise<RobustRunResult>;
-  /** SIGKILL the runner, the `pulumi` engine and the provider plugin together. */
-  killTree(): number[];
-}
+export type RunningOperation = RunnerProcess<RobustRunResult>;
 
 /**
  * Starts an operation in a runner process with the given environment (PulumiCli.env()).
@@ -92,29 +83,12 @@ export interface RunningOperation {
  */
 export function startOperation(env: NodeJS.ProcessEnv, request: RobustRunRequest, prefix: string[] = []): RunningOperation {
   const startedAt = Date.now();
-  const command = [...prefix, process.execPath, '--enable-source-maps', RUNNER, JSON.stringify(request)];
-  const child = spawn(command[0], command.slice(1), {
+  return spawnRunner<RobustRunResult>([...prefix, process.execPath, '--enable-source-maps', RUNNER, JSON.stringify(request)], {
     cwd: request.workDir,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    marker: RESULT_MARKER,
+    noResult: (error) => ({ ok: false, error, startedAt, endedAt: Date.now() }),
   });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const result = new Promise<RobustRunResult>((resolve) => {
-    child.once('close', (code, signal) => {
-      const line = out
-        .split('\n')
-        .reverse()
-        .find((l) => l.startsWith(RESULT_MARKER));
-      if (line) {
-        resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as RobustRunResult);
-        return;
-      }
-      resolve({ ok: false, error: `runner ended (${signal ?? `code ${code}`}) without a result:\n${out.slice(-4_000)}`, startedAt, endedAt: Date.now() });
-    });
-  });
-  return { child, output: () => out, result, killTree: () => (child.pid ? killTree(child.pid) : []) };
 }
 
 /** Runs an operation to completion and insists that it succeeded. */

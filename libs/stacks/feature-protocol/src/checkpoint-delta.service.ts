@@ -13,6 +13,7 @@ import { CheckpointBaselineStore, CheckpointStore, type StackEntity, type Update
 import { type CheckpointBaseline, CheckpointBaselineCache } from './checkpoint-baseline.cache';
 import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
 import { UpdateLifecycleService } from './update-lifecycle.service';
+import { KeyedQueue } from './keyed-queue.util';
 
 /** Default `checkpointCutoffSizeBytes` when the settings leave it out. */
 export const DEFAULT_CHECKPOINT_CUTOFF_BYTES = 1024 * 1024;
@@ -39,7 +40,7 @@ type Attempt =
 export class CheckpointDeltaService {
   private readonly logger = new Logger('CheckpointDelta');
   private readonly cache = new CheckpointBaselineCache();
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(
     private readonly lifecycle: UpdateLifecycleService,
@@ -61,7 +62,7 @@ export class CheckpointDeltaService {
     const checked = validateVerbatimCheckpointRequest(raw);
     if (!checked.ok) throw ApiError.badRequest(checked.error);
     const req = checked.info;
-    await this.serialized(update.id, async () => {
+    await this.queue.run(update.id, async () => {
       const cached = this.cached(stack, update);
       // The CLI numbers saves upwards; an older one arriving late must not replace a newer state.
       if (cached && req.sequenceNumber < cached.sequenceNumber) {
@@ -81,7 +82,7 @@ export class CheckpointDeltaService {
       throw ApiError.badRequest(checked.error);
     }
     const req = checked.info;
-    await this.serialized(update.id, async () => {
+    await this.queue.run(update.id, async () => {
       let baseline = this.cached(stack, update);
       let attempt = baseline ? this.attempt(baseline, req) : undefined;
       if (!attempt || attempt.kind === 'rejected') {
@@ -186,18 +187,4 @@ export class CheckpointDeltaService {
   }
 
   /** Runs `fn` after every earlier call for the same update has finished (in this process). */
-  private async serialized<T>(updateId: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(updateId) ?? Promise.resolve();
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const mine = previous.then(() => gate);
-    this.queues.set(updateId, mine);
-    await previous;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.queues.get(updateId) === mine) this.queues.delete(updateId);
-    }
-  }
 }

@@ -5,6 +5,7 @@ import { CheckpointStore, JournalStore, type StackEntity, type UpdateEntity } fr
 import { type CachedJournal, JournalReplayerCache } from './journal-replayer.cache';
 import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
 import { UpdateLifecycleService } from './update-lifecycle.service';
+import { KeyedQueue } from './keyed-queue.util';
 
 /** Default largest inflated `journalentries` body; a bigger batch is a 413 and the CLI halves it. */
 export const DEFAULT_JOURNAL_MAX_BATCH_BYTES = 64 * 1024 * 1024;
@@ -38,7 +39,7 @@ export const DEFAULT_JOURNAL_MAX_BATCH_BYTES = 64 * 1024 * 1024;
 export class JournalService {
   private readonly logger = new Logger('Journal');
   private readonly cache = new JournalReplayerCache();
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(
     private readonly lifecycle: UpdateLifecycleService,
@@ -56,7 +57,7 @@ export class JournalService {
     if (update.dryRun) throw ApiError.badRequest('a preview does not write journal entries');
     const entries = readEntries(body);
     if (entries.length === 0) return;
-    await this.serialized(update.id, async () => {
+    await this.queue.run(update.id, async () => {
       const journal = await this.load(stack, update, userAgent);
       let result;
       try {
@@ -97,7 +98,7 @@ export class JournalService {
    */
   async finish(stack: StackEntity, update: UpdateEntity, userAgent: string | undefined): Promise<void> {
     if (!this.enabled || update.dryRun || update.status !== 'running') return;
-    await this.serialized(update.id, async () => {
+    await this.queue.run(update.id, async () => {
       const cached = this.cache.get(update.id);
       if (!cached && (await this.journals.readBase(stack.id, update.version))?.updateId !== update.id) return; // not a journaling update
       const journal = await this.load(stack, update, userAgent);
@@ -167,20 +168,6 @@ export class JournalService {
   }
 
   /** Runs `fn` after every earlier call for the same update has finished (in this process). */
-  private async serialized<T>(updateId: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(updateId) ?? Promise.resolve();
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const mine = previous.then(() => gate);
-    this.queues.set(updateId, mine);
-    await previous;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.queues.get(updateId) === mine) this.queues.delete(updateId);
-    }
-  }
 }
 
 /** `{entries: [JournalEntry]}`; the entries' shape is the replayer's to check. */

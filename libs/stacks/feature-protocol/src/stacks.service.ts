@@ -191,10 +191,10 @@ export class StacksService {
     await this.stacks.setTags(stack.id, tags as Record<string, string>, Date.now());
   }
 
+  /** `stack` was read in this request (StackAccessService.find), so its head is current. */
   async exportCurrent(stack: StackEntity, acceptsGzip: boolean): Promise<StateStream> {
-    const fresh = (await this.stacks.findById(stack.id)) ?? stack;
-    if (fresh.headVersion === null) return { body: emptyDeployment(), compressed: false };
-    return this.exportVersion(fresh, fresh.headVersion, acceptsGzip);
+    if (stack.headVersion === null) return { body: emptyDeployment(), compressed: false };
+    return this.exportVersion(stack, stack.headVersion, acceptsGzip);
   }
 
   async exportVersion(stack: StackEntity, version: number, acceptsGzip: boolean): Promise<StateStream> {

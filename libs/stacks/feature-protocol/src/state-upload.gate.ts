@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '@stackyard/shared-errors';
+import type { AuthenticatedRequest } from './request-context';
 import { PrincipalService } from './principal.service';
 import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
 import { StackAccessService } from './stack-access.service';
@@ -23,7 +24,11 @@ export class StateUploadGate {
     @Inject(PROTOCOL_SETTINGS) private readonly settings: ProtocolSettings,
   ) {}
 
-  async check(authorization: string | undefined, path: string, requestId?: string): Promise<void> {
+  /**
+   * Returns what it authenticated, for the request: the route guard then accepts it as is
+   * instead of looking the same lease or token up a second time on the checkpoint hot path.
+   */
+  async check(authorization: string | undefined, path: string, requestId?: string): Promise<Pick<AuthenticatedRequest, 'lease' | 'principal'> | undefined> {
     // Journal batches may be large too, but the route only exists for the CLI when journaling is on.
     if (path.endsWith('/journalentries') && this.settings.journaling !== true) return;
     const checkpoint = CHECKPOINT.exec(path);
@@ -43,12 +48,12 @@ export class StateUploadGate {
       if (scheme !== 'update-token') throw ApiError.unauthorized('this call requires the update token issued when the update started');
       const [, org, project, stack, updateId] = checkpoint.map((s) => decode(s));
       const stackRow = await this.access.findForLease({ org: org, project: project, stack: stack });
-      await this.lifecycle.validateLease(stackRow, updateId, credential, false);
-      return;
+      return { lease: { stack: stackRow, update: await this.lifecycle.validateLease(stackRow, updateId, credential, false) } };
     }
     if (scheme !== 'token') throw ApiError.unauthorized('this call requires an access token, not an update token');
     const [, org, project, stack] = imported!.map((s) => decode(s));
     const principal = await this.principals.resolve(credential, requestId);
     await this.access.find(principal, { org: org, project: project, stack: stack });
+    return { principal };
   }
 }
