@@ -3,11 +3,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { tempDir } from '@stackyard/testing';
-import { PulumiCli } from '../support/pulumi-cli';
+import { isAlive, PulumiCli, tempDir } from '@stackyard/testing';
 import { runProgram, startProgram } from '../support/program';
 import type { RunnerRequest } from '../support/program-runner';
-import { isAlive } from '../support/process-tree';
 import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
 import { EXPECTED } from '../support/workflow-program';
 

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { MissingPeerError, requirePeer, startMariadb, startVersitygw, tempDir, versitygwBinaryPath } from '@stackyard/testing';
-import { PulumiCli } from '../support/pulumi-cli';
+import { MissingPeerError, PulumiCli, requirePeer, startMariadb, startVersitygw, tempDir, versitygwBinaryPath } from '@stackyard/testing';
 import { brokenEnv, describeRun, IMPOSSIBLE_VERSION, linkRealPeer, PEER_SCRIPTS, pinnedVersion, runBash, scratchCheckout, snapshotCache, type ScriptResult } from './support/peer-env';
 
 /**

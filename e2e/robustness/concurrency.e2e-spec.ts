@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import type { ServiceHandle, Suite } from '@stackyard/shared-launcher';
-import type { PulumiCli } from '../support/pulumi-cli';
+import type { PulumiCli } from '@stackyard/testing';
 import { cliFor, startEmbedded, startExternal, startExternalPeers, timed, type ExternalPeers } from './support/harness';
 import { competingUps, parallelUps } from './support/scenarios';
 

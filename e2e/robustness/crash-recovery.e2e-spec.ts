@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ServiceHandle, Suite } from '@stackyard/shared-launcher';
-import type { PulumiCli } from '../support/pulumi-cli';
+import type { PulumiCli } from '@stackyard/testing';
 import { ORG, cliFor, rawApi, request, runnerEnv, startEmbedded, startExternal, startExternalPeers, timed, waitFor, type ExternalPeers } from './support/harness';
 import { exportedUrns } from './support/raw-api';
 import { runOperation, startOperation } from './support/robust-runner';

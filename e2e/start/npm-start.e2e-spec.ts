@@ -4,10 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpat
 import { dirname, join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it, type TestContext } from 'node:test';
-import { tempDir } from '@stackyard/testing';
-import { REPO_ROOT } from '../support/hermetic-env';
-import { isAlive } from '../support/process-tree';
-import { PulumiCli } from '../support/pulumi-cli';
+import { isAlive, PulumiCli, REPO_ROOT, tempDir } from '@stackyard/testing';
 import { parseLoginSteps, type LoginSteps } from './support/login-steps';
 import { commandLine, describeExit, freeStartPorts, NpmProcess, operatorEnv, waitUntilGone, type StartPorts } from './support/npm-start';
 import { describeResult, get, listening, OperatorShell } from './support/operator-shell';

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import type { PulumiCli } from './pulumi-cli';
+import { type PulumiCli, type RunnerProcess, spawnRunner } from '@stackyard/testing';
 import { RESULT_MARKER, type RunnerRequest, type RunnerResult } from './program-runner';
-import { spawnRunner, type RunnerProcess } from './runner-process';
 
 const RUNNER = join(__dirname, 'program-runner.js');
 

@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { tempDir } from '@stackyard/testing';
-import { REPO_ROOT } from '../../support/hermetic-env';
+import { REPO_ROOT, tempDir } from '@stackyard/testing';
 
 /** A version no module proxy can ever serve. */
 export const IMPOSSIBLE_VERSION = 'v0.0.0-does-not-exist';

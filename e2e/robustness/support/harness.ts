@@ -1,8 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSuite, type StartSuiteOptions, type Suite } from '@stackyard/shared-launcher';
-import { startMariadb, startVersitygw, tempDir, type MariadbPeer, type VersitygwPeer } from '@stackyard/testing';
-import { PulumiCli } from '../../support/pulumi-cli';
+import { type MariadbPeer, PulumiCli, startMariadb, startVersitygw, tempDir, type VersitygwPeer } from '@stackyard/testing';
 import { RawApi } from './raw-api';
 import type { RobustRunRequest } from './robust-runner';
 

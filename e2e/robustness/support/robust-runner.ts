@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ConcurrentUpdateError, LocalWorkspace, PulumiCommand, type OpMap } from '@pulumi/pulumi/automation';
 import { robustProgram, type RobustProgramSpec } from './robust-program';
-import { spawnRunner, type RunnerProcess } from '../../support/runner-process';
+import { spawnRunner, type RunnerProcess } from '@stackyard/testing';
 
 /**
  * Child-process entry running one Automation API operation (the real `pulumi` binary drives the

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { freePort } from '@stackyard/testing';
-import { isAlive, processTree } from '../../support/process-tree';
+import { freePort, isAlive, processTree } from '@stackyard/testing';
 
 /** The four ports `npm start` binds (tools/start/start-settings.ts), all chosen free for a test. */
 export interface StartPorts {

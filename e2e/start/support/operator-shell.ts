@@ -3,8 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { delimiter, dirname } from 'node:path';
-import { tempDir } from '@stackyard/testing';
-import { hermeticEnv } from '../../support/hermetic-env';
+import { hermeticEnv, tempDir } from '@stackyard/testing';
 import type { LoginSteps } from './login-steps';
 
 export interface ShellResult {

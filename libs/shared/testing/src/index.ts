@@ -4,3 +4,7 @@ export * from './require-peer.util';
 export * from './peer-process.util';
 export * from './versitygw.peer';
 export * from './mariadb.peer';
+export * from './hermetic-env.util';
+export * from './process-tree.util';
+export * from './runner-process.util';
+export * from './pulumi-cli.peer';

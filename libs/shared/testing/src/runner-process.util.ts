@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { killTree } from './process-tree';
+import { killTree } from './process-tree.util';
 
 /** A runner process that reports its outcome as one `<marker><json>` line on stdout. */
 export interface RunnerProcess<T> {

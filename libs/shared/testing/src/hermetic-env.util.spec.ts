@@ -4,8 +4,8 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, it } from 'node:test';
-import { NODE_MODULES, PULUMI_NODE_SDK_DIR, hermeticEnv, isAgentVariable } from './hermetic-env';
-import { isAlive, killTree, processTree } from './process-tree';
+import { NODE_MODULES, PULUMI_NODE_SDK_DIR, hermeticEnv, isAgentVariable } from './hermetic-env.util';
+import { isAlive, killTree, processTree } from './process-tree.util';
 
 describe('hermeticEnv', () => {
   const planted = ['CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT', 'CODEX_SANDBOX', 'CURSOR_AGENT', 'AI_AGENT', 'GEMINI_CLI', 'OPENCODE_CLIENT', 'PULUMI_CONFIG_PASSPHRASE', 'PULUMI_BACKEND_URL', 'PULUMI_ACCESS_TOKEN'];

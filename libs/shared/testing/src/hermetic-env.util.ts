@@ -1,7 +1,7 @@
 import { delimiter, dirname, join, resolve } from 'node:path';
 
-/** The repository root (this file compiles to dist/e2e/support/hermetic-env.js). */
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+/** The repository root (this file compiles to dist/libs/shared/testing/src/hermetic-env.util.js). */
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..', '..');
 export const NODE_MODULES = join(REPO_ROOT, 'node_modules');
 /** Ships `pulumi-resource-pulumi-nodejs`, the launcher of Node dynamic providers (pulumi-protocol.md §8.2). */
 export const PULUMI_NODE_SDK_DIR = join(NODE_MODULES, '@pulumi', 'pulumi');

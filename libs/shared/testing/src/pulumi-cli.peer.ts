@@ -1,8 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { MissingPeerError, tempDir } from '@stackyard/testing';
-import { REPO_ROOT, hermeticEnv } from './hermetic-env';
+import { MissingPeerError } from './require-peer.util';
+import { tempDir } from './temp-dir.util';
+import { REPO_ROOT, hermeticEnv } from './hermetic-env.util';
 
 export interface CliResult {
   code: number;
