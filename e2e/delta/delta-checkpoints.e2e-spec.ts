@@ -8,20 +8,21 @@ import { RawApi } from '../robustness/support/raw-api';
 import { apiLogText, countOccurrences, type ExportedDeployment, normalizeExportedState } from '../support/exported-state';
 import { runProgram } from '../support/program';
 import type { RunnerRequest } from '../support/program-runner';
+import { UPLOAD_MODE_ENV } from '../support/upload-mode';
 import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
 
 /**
  * Delta checkpoint uploads (pulumi-protocol.md §3.5, capability `delta-checkpoint-uploads-v2`)
- * with the real CLI. One suite runs with STACKYARD_DELTA_CHECKPOINTS=true and a cutoff small
- * enough that the CLI sends deltas from its second save on; a second suite runs with the default
- * (off, plain `checkpoint` PATCHes). The same program runs on both and every exported state must
+ * with the real CLI. One suite offers deltas (journaling off) with a cutoff small enough that the
+ * CLI sends deltas from its second save on; a second suite offers neither (plain `checkpoint`
+ * PATCHes). The same program runs on both and every exported state must
  * be the same once the values that legitimately differ between runs are masked.
  */
 
 const PROJECT = 'e2e-delta';
 const STACK = 'dev';
 const DB_PASSWORD = 'delta password';
-const DELTA_ENV = { STACKYARD_DELTA_CHECKPOINTS: 'true', STACKYARD_CHECKPOINT_CUTOFF_BYTES: '2048' };
+const DELTA_ENV = { ...UPLOAD_MODE_ENV.delta, STACKYARD_CHECKPOINT_CUTOFF_BYTES: '2048' };
 /** The operations both sides run, in order: create, delete some, update all, destroy. */
 const STEPS: Array<{ name: string; op: RunnerRequest['op']; resources: number; generation: number }> = [
   { name: 'up: 34 resources', op: 'up', resources: 34, generation: 1 },
@@ -69,7 +70,7 @@ for (const mode of selectedModes()) {
       const [binary, deltaSuite, plainSuite] = await Promise.all([
         PulumiCli.binaryPath(),
         startSuiteInMode(mode, { extraEnv: DELTA_ENV }),
-        startSuiteInMode(mode),
+        startSuiteInMode(mode, { extraEnv: UPLOAD_MODE_ENV.checkpoint }),
       ]);
       [on, off] = await Promise.all([prepare(deltaSuite, binary), prepare(plainSuite, binary)]);
       raw = new RawApi(on.started.suite.apiUrl, readFileSync(on.started.suite.caFile), on.started.suite.adminToken);
@@ -89,7 +90,7 @@ for (const mode of selectedModes()) {
       const offCaps = await plain.ok<{ capabilities: Array<{ capability: string }> }>('GET', '/api/capabilities', { authorization: null });
       assert.deepEqual(
         offCaps.capabilities.map((c) => c.capability),
-        ['batch-encrypt'],
+        ['batch-encrypt', 'deployment-schema-version'],
       );
     });
 

@@ -9,21 +9,23 @@ import { apiLogText, countOccurrences, type ExportedDeployment, normalizeExporte
 import { runProgram, startProgram } from '../support/program';
 import type { RunnerRequest } from '../support/program-runner';
 import type { WorkflowProgramSpec } from '../support/workflow-program';
+import { UPLOAD_MODE_ENV } from '../support/upload-mode';
 import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
 
 /**
  * Journaling uploads (pulumi-protocol.md §3.6) with the real CLI. One suite runs with
  * STACKYARD_JOURNALING=true, so every non-dry-run start the CLI makes is answered with
- * `journalVersion: 1` and the CLI sends journal entries instead of checkpoints; a second suite runs
- * with the default (off, plain checkpoints). The same operations run on both and every exported
- * state must be the same once the values that legitimately differ between runs are masked.
+ * `journalVersion: 1` and the CLI sends journal entries instead of checkpoints; a second suite has
+ * journaling and deltas switched off (plain checkpoints). The same operations run on both and
+ * every exported state must be the same once the values that legitimately differ between runs
+ * are masked.
  */
 
 const PROJECT = 'e2e-journal';
 const STACK = 'dev';
 const DB_PASSWORD = 'journal password';
 const MAX_BATCH_BYTES = 1024 * 1024;
-const JOURNAL_ENV = { STACKYARD_JOURNALING: 'true', STACKYARD_JOURNAL_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES) };
+const JOURNAL_ENV = { ...UPLOAD_MODE_ENV.journal, STACKYARD_JOURNAL_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES) };
 /** Create, remove some and relabel some, refresh, update all, destroy. */
 const STEPS: Array<{ name: string; op: RunnerRequest['op']; program: WorkflowProgramSpec }> = [
   { name: 'up: 34 resources', op: 'up', program: { resources: 34, generation: 1 } },
@@ -116,7 +118,7 @@ for (const mode of selectedModes()) {
     let raw: RawApi;
 
     before(async () => {
-      const [binary, journalSuite, plainSuite] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode(mode, { extraEnv: JOURNAL_ENV }), startSuiteInMode(mode)]);
+      const [binary, journalSuite, plainSuite] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode(mode, { extraEnv: JOURNAL_ENV }), startSuiteInMode(mode, { extraEnv: UPLOAD_MODE_ENV.checkpoint })]);
       [on, off] = await Promise.all([prepare(journalSuite, binary), prepare(plainSuite, binary)]);
       raw = new RawApi(on.started.suite.apiUrl, readFileSync(on.started.suite.caFile), on.started.suite.adminToken);
     });
@@ -163,7 +165,7 @@ for (const mode of selectedModes()) {
       assert.equal(preview.journalVersion, undefined, 'previews write no state');
       await finish(raw, preview);
       const offStart = await begin(plain, 'granted', false, 1);
-      assert.equal(offStart.journalVersion, undefined, 'journaling is off by default');
+      assert.equal(offStart.journalVersion, undefined, 'journaling switched off');
       const offPatch = await plain.call('PATCH', `${offStart.base}/update/${offStart.updateID}/journalentries`, {
         authorization: `update-token ${offStart.token}`,
         gzip: true,

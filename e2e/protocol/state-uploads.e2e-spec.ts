@@ -5,6 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { startSuite, type Suite } from '@stackyard/shared-launcher';
 import { tempDir } from '@stackyard/testing';
 import { RawApi } from '../robustness/support/raw-api';
+import { uploadModeEnv } from '../support/upload-mode';
 
 const ORG = 'stackyard';
 const MiB = 1024 * 1024;
@@ -57,7 +58,7 @@ void describe('state uploads and retried calls', () => {
   let api: RawApi;
 
   before(async () => {
-    suite = await startSuite({ dataDir: tempDir('stackyard-state-uploads') });
+    suite = await startSuite({ dataDir: tempDir('stackyard-state-uploads'), extraEnv: uploadModeEnv() });
     api = new RawApi(suite.apiUrl, readFileSync(suite.caFile), suite.adminToken);
   });
   after(async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startSuite, type StartSuiteOptions, type Suite } from '@stackyard/shared-launcher';
 import { startMariadb, startVersitygw, tempDir } from '@stackyard/testing';
+import { uploadModeEnv } from './upload-mode';
 
 export type SuiteModeName = 'embedded' | 'mariadb-s3';
 
@@ -32,9 +33,11 @@ export const MODE_TITLES: Record<SuiteModeName, string> = {
 /**
  * The whole suite in one of its two storage modes, in a fresh data directory. The MariaDB/S3 mode
  * reuses shared peers from scripts/peers/start-peers.sh (STACKYARD_TEST_*) or starts private ones;
- * each suite gets its own databases and bucket either way.
+ * each suite gets its own databases and bucket either way. STACKYARD_E2E_UPLOAD_MODE picks the
+ * upload mode (support/upload-mode.ts) under the test's own `extraEnv`.
  */
-export async function startSuiteInMode(mode: SuiteModeName, options: Partial<StartSuiteOptions> = {}): Promise<StartedSuite> {
+export async function startSuiteInMode(mode: SuiteModeName, requested: Partial<StartSuiteOptions> = {}): Promise<StartedSuite> {
+  const options = { ...requested, extraEnv: { ...uploadModeEnv(), ...requested.extraEnv } };
   const dataDir = join(tempDir(`stackyard-e2e-${mode}`), 'data');
   if (mode === 'embedded') {
     const suite = await startSuite({ ...options, dataDir, mode: 'embedded' });

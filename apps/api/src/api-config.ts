@@ -21,12 +21,19 @@ export const apiConfigSchema = z.object({
   MAX_STATE_BYTES: envPositiveInt.default(1024 * MiB),
   /** Largest inflated body of every other (parsed JSON) request. */
   MAX_JSON_BYTES: envPositiveInt.default(64 * MiB),
-  /** Advertise and accept verbatim + delta checkpoints (pulumi-protocol.md §3.5); off by default. */
-  DELTA_CHECKPOINTS: envBoolean.default(false),
+  /**
+   * Advertise and accept verbatim + delta checkpoints (pulumi-protocol.md §3.5). On by default: a
+   * CLI that does not journal (older, or run with PULUMI_DISABLE_JOURNALING) then sends edits, not
+   * whole states.
+   */
+  DELTA_CHECKPOINTS: envBoolean.default(true),
   /** `checkpointCutoffSizeBytes`: smaller states are always sent whole (verbatim). */
   CHECKPOINT_CUTOFF_BYTES: envPositiveInt.default(MiB),
-  /** Grant journaling (`journalVersion: 1`, pulumi-protocol.md §3.6) to updates that ask; off by default. */
-  JOURNALING: envBoolean.default(false),
+  /**
+   * Grant journaling (`journalVersion: 1`, pulumi-protocol.md §3.6) to updates that ask. On by
+   * default since the upload-mode equality tests and the compatibility runs (COMPATIBILITY.md).
+   */
+  JOURNALING: envBoolean.default(true),
   /** Largest inflated `journalentries` body; a bigger batch is a 413, which makes the CLI halve it. */
   JOURNAL_MAX_BATCH_BYTES: envPositiveInt.default(64 * MiB),
 });

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSuite, type StartSuiteOptions, type Suite } from '@stackyard/shared-launcher';
 import { type MariadbPeer, PulumiCli, startMariadb, startVersitygw, tempDir, type VersitygwPeer } from '@stackyard/testing';
+import { uploadModeEnv } from '../../support/upload-mode';
 import { RawApi } from './raw-api';
 import type { RobustRunRequest } from './robust-runner';
 
@@ -9,7 +10,7 @@ export const ORG = 'stackyard';
 
 /** An embedded suite (SQLite + disk) in a fresh temporary directory. */
 export function startEmbedded(options: Partial<StartSuiteOptions> = {}): Promise<Suite> {
-  return startSuite({ dataDir: tempDir('stackyard-robust'), ...options });
+  return startSuite({ dataDir: tempDir('stackyard-robust'), ...options, extraEnv: { ...uploadModeEnv(), ...options.extraEnv } });
 }
 
 export interface ExternalPeers {
@@ -45,6 +46,7 @@ export function startExternal(peers: ExternalPeers, name: string, options: Parti
       s3: { endpoint: peers.s3.endpoint, accessKey: peers.s3.accessKey, secretKey: peers.s3.secretKey, region: peers.s3.region, bucket: peers.s3.uniqueBucket('robust') },
     },
     ...options,
+    extraEnv: { ...uploadModeEnv(), ...options.extraEnv },
   });
 }
 

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiError } from '@stackyard/shared-errors';
+import { MAX_DEPLOYMENT_VERSION } from '@stackyard/stacks-domain';
 import type { CapabilitiesResponse, Capability, DefaultOrganizationResponse, Principal, ServiceUser } from '@stackyard/shared-contracts';
 import { Public } from './auth.decorators';
 import { DEFAULT_CHECKPOINT_CUTOFF_BYTES } from './checkpoint-delta.service';
@@ -44,7 +45,12 @@ export class UserController {
   @Public()
   @Get('capabilities')
   capabilities(): CapabilitiesResponse {
-    const capabilities: Capability[] = [{ capability: 'batch-encrypt' }];
+    const capabilities: Capability[] = [
+      { capability: 'batch-encrypt' },
+      // States are stored as the bytes the CLI sent (version, features and all), so version 4 with
+      // `features` round-trips; without this the CLI downgrades to 3 and drops `features`.
+      { capability: 'deployment-schema-version', version: 1, configuration: { version: MAX_DEPLOYMENT_VERSION } },
+    ];
     if (this.settings.deltaCheckpoints) {
       capabilities.push({
         capability: 'delta-checkpoint-uploads-v2',
