@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { PulumiCli, tempDir } from '@stackyard/testing';
 import { RawApi } from '../robustness/support/raw-api';
 import { apiLogText, countOccurrences, type ExportedDeployment, normalizeExportedState } from '../support/exported-state';
-import { runProgram, startProgram } from '../support/program';
+import { killMidUpdate } from '../support/kill-mid-update';
+import { runProgram } from '../support/program';
 import type { RunnerRequest } from '../support/program-runner';
 import type { WorkflowProgramSpec } from '../support/workflow-program';
 import { UPLOAD_MODE_ENV } from '../support/upload-mode';
@@ -76,24 +76,16 @@ async function killAndRecover(side: Side): Promise<unknown> {
   await cli.ok(['stack', 'init', stack]);
   await cli.ok(['config', 'set', '--secret', 'dbPassword', DB_PASSWORD, '--stack', stack]);
   const dir = tempDir('stackyard-e2e-journal-kill');
-  const startedFile = join(dir, 'started');
-  const releaseFile = join(dir, 'release');
-  const stuck = startProgram(cli, { op: 'up', projectName: PROJECT, stackName: stack, program: { ...program, block: { index: 20, startedFile, releaseFile } } });
-  const deadline = Date.now() + 120_000;
-  while (!existsSync(startedFile) && Date.now() < deadline && stuck.child.exitCode === null) await sleep(100);
-  assert.ok(existsSync(startedFile), `the update never reached the blocking resource:\n${stuck.output().slice(-3_000)}`);
-  // Let the other creates finish and be acknowledged, then kill the CLI.
-  const base = `/api/stacks/${suite.org}/${PROJECT}/crash`;
-  for (let i = 0; i < 150; i++) {
-    if (itemsOf(await raw.ok<ExportedDeployment>('GET', `${base}/export`)).length >= RESOURCES - 1) break;
-    await sleep(200);
-  }
-  stuck.killTree();
-  const ended = await stuck.result;
-  assert.equal(ended.ok, false);
-  writeFileSync(releaseFile, 'go');
-
-  const partial = await cli.json<ExportedDeployment>(['stack', 'export', '--stack', stack]);
+  const partial = await killMidUpdate({
+    cli,
+    projectName: PROJECT,
+    stackName: stack,
+    program,
+    blockIndex: 20,
+    dir,
+    readStoredState: () => raw.ok<ExportedDeployment>('GET', `/api/stacks/${suite.org}/${PROJECT}/crash/export`),
+    settled: (state) => itemsOf(state).length >= RESOURCES - 1,
+  });
   assert.equal(itemsOf(partial).length, RESOURCES - 1, 'every acknowledged create is in the state');
   assert.equal(partial.deployment.pending_operations?.length, 1, 'the blocked create is a pending operation');
 

@@ -117,16 +117,19 @@ test('a SIGKILLed `pulumi up` leaves a lock that expires; the next `pulumi up` p
   const req = request(cli, project, 'killed', { program: { resources: 1 } });
   await runOperation(runnerEnv(cli, longLease.url), req);
 
-  // This update blocks in its first create; it is killed (engine, provider and all) as soon as it holds the stack.
+  // This update creates item-1 and blocks in the create of item-2; it is killed (engine, provider
+  // and all) once the api has acknowledged item-1 (with journaling, as a journal entry only).
   const gates = tempDir('stackyard-robust-lease');
-  const gate = { index: 1, startedFile: join(gates, 'started'), releaseFile: join(gates, 'never'), maxWaitMs: 60_000 };
-  const doomed = startOperation(runnerEnv(cli, suite.apiUrl), { ...req, program: { resources: 2, gate } });
+  const gate = { index: 2, startedFile: join(gates, 'started'), releaseFile: join(gates, 'never'), maxWaitMs: 60_000 };
+  const doomed = startOperation(runnerEnv(cli, suite.apiUrl), { ...req, program: { resources: 3, gate } });
   const lockedBy = await waitFor(
-    'the doomed update to take the stack',
+    'the doomed update to take the stack and create item-1',
     async () => {
       if (doomed.child.exitCode !== null) throw new Error(`the update ended on its own:\n${doomed.output().slice(-3_000)}`);
       const s = await api.ok<{ currentOperation?: unknown; activeUpdate: string }>('GET', base);
-      return s.currentOperation ? s.activeUpdate : undefined;
+      if (!s.currentOperation) return undefined;
+      const state = await api.ok<{ deployment: { resources?: Array<{ urn: string }> } }>('GET', `${base}/export`);
+      return state.deployment.resources?.some((r) => r.urn.endsWith('::item-1')) ? s.activeUpdate : undefined;
     },
     60_000,
     20,
@@ -144,8 +147,10 @@ test('a SIGKILLed `pulumi up` leaves a lock that expires; the next `pulumi up` p
     100,
   );
 
-  const next = await timed('up after a killed CLI', () => runOperation(runnerEnv(cli, longLease.url), { ...req, program: { resources: 2 } }));
+  const next = await timed('up after a killed CLI', () => runOperation(runnerEnv(cli, longLease.url), { ...req, program: { resources: 3 } }));
   assert.equal(next.result, 'succeeded');
+  // What the killed update had acknowledged became the state the next update started from.
+  assert.equal(next.resourceChanges?.['create'], 1, `only item-2 is created: ${JSON.stringify(next.resourceChanges)}`);
 
   const entries = await history(base);
   assert.deepEqual(entries.map((e) => e.result), ['succeeded', 'failed', 'succeeded'], 'history: the killed update is recorded as failed');

@@ -19,11 +19,23 @@ export interface ExportedDeployment {
  * masked (timestamps, ciphertexts, random ids, paths, the api URL), so states produced through
  * different upload modes can be compared for equality.
  */
-export function normalizeExportedState(state: ExportedDeployment, side: { projectDir: string; apiUrl: string }): unknown {
+export function normalizeExportedState(
+  state: ExportedDeployment,
+  side: {
+    projectDir: string;
+    apiUrl: string;
+    /**
+     * Keep the `plaintext` of secrets (a `pulumi stack export --show-secrets` state), so decrypted
+     * values are compared too. Default: every secret becomes `<ciphertext>`.
+     */
+    keepPlaintext?: boolean;
+  },
+): unknown {
   const walk = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(walk);
     if (value !== null && typeof value === 'object') {
       const obj = value as Record<string, unknown>;
+      if (SECRET_SIG in obj && side.keepPlaintext === true && 'plaintext' in obj) return { [SECRET_SIG]: obj[SECRET_SIG], plaintext: walk(obj['plaintext']) };
       if (SECRET_SIG in obj) return { [SECRET_SIG]: obj[SECRET_SIG], ciphertext: '<ciphertext>' };
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(obj).sort()) if (!VOLATILE_KEYS.has(key)) out[key] = walk(obj[key]);

@@ -19,6 +19,10 @@ export interface RunnerRequest {
   pulumiRoot: string;
   program: WorkflowProgramSpec;
   parallel?: number;
+  /** `up` only: refresh the state first (`pulumi up --refresh`). */
+  refresh?: boolean;
+  /** `refresh` only: drop pending creates from the state first (`--clear-pending-creates`). */
+  clearPendingCreates?: boolean;
 }
 
 export interface RunnerResult {
@@ -45,7 +49,7 @@ async function run(request: RunnerRequest): Promise<RunnerResult> {
   const parallel = request.parallel ?? 16;
   switch (request.op) {
     case 'up': {
-      const r = await stack.up({ onOutput, parallel });
+      const r = await stack.up({ onOutput, parallel, ...(request.refresh === true ? { refresh: true } : {}) });
       return { ok: true, result: r.summary.result, resourceChanges: r.summary.resourceChanges, outputs: r.outputs, stdout: r.stdout, durationMs: Date.now() - started };
     }
     case 'preview': {
@@ -53,7 +57,7 @@ async function run(request: RunnerRequest): Promise<RunnerResult> {
       return { ok: true, result: 'succeeded', resourceChanges: r.changeSummary, stdout: r.stdout, durationMs: Date.now() - started };
     }
     case 'refresh': {
-      const r = await stack.refresh({ onOutput, parallel });
+      const r = await stack.refresh({ onOutput, parallel, ...(request.clearPendingCreates === true ? { clearPendingCreates: true } : {}) });
       return { ok: true, result: r.summary.result, resourceChanges: r.summary.resourceChanges, stdout: r.stdout, durationMs: Date.now() - started };
     }
     case 'destroy': {

@@ -13,6 +13,24 @@ export interface WorkflowProgramSpec {
   block?: { index: number; startedFile: string; releaseFile: string };
   /** Indices whose label changes (an in-place update of just those resources). */
   relabel?: number[];
+  /** Indices below `resources` that the program leaves out (deleted, or never created). */
+  omit?: number[];
+  /**
+   * Indices whose `replaceKey` input is `'cbd'` (absent otherwise): adding one is a replacement,
+   * create-before-delete (the default). Keep an index listed to keep the replacement.
+   */
+  replace?: number[];
+  /**
+   * The same with `replaceKey: 'dbr'` and the `deleteBeforeReplace: true` resource option: a
+   * delete-before-create replacement. An index must not be in `replace` too.
+   */
+  replaceDeleteFirst?: number[];
+  /**
+   * A component resource `e2e:index:Group` named `group` with `children` items (indices 1000, 1001,
+   * …) as its children. It registers outputs that change with `round`; the stack output
+   * `groupSummary` does too.
+   */
+  component?: { round: number; children: number };
 }
 
 export interface ItemInputs {
@@ -21,7 +39,16 @@ export interface ItemInputs {
   label: string;
   token: string;
   block?: { startedFile: string; releaseFile: string };
+  /** Changing it forces a replacement (see `WorkflowProgramSpec.replace`). */
+  replaceKey?: string;
 }
+
+/**
+ * Environment variable naming a JSON file that the dynamic provider's `read` (refresh) consults:
+ * `{"<index>": {"label": "…"}}` reports drifted outputs for that item, `{"<index>": "gone"}`
+ * reports it deleted outside Pulumi. Unset or missing file: `read` returns the state unchanged.
+ */
+export const DRIFT_FILE_ENV = 'STACKYARD_E2E_DRIFT_FILE';
 
 /**
  * The dynamic provider (create/diff/update/delete/read). Pulumi serialises these functions into
@@ -31,6 +58,7 @@ export interface ItemInputs {
 const itemProvider: pulumi.dynamic.ResourceProvider = {
   diff(_id: string, olds: ItemInputs, news: ItemInputs) {
     const replaces = olds.index !== news.index ? ['index'] : [];
+    if (JSON.stringify(olds.replaceKey) !== JSON.stringify(news.replaceKey)) replaces.push('replaceKey');
     const changed = ['generation', 'label', 'token'].filter((k) => JSON.stringify(olds[k as keyof ItemInputs]) !== JSON.stringify(news[k as keyof ItemInputs]));
     return Promise.resolve({ changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false });
   },
@@ -58,6 +86,17 @@ const itemProvider: pulumi.dynamic.ResourceProvider = {
     return Promise.resolve();
   },
   read(id: string, props?: Record<string, unknown>) {
+    // The variable's name is spelled out: this function is serialised and captures nothing.
+    const driftFile = process.env['STACKYARD_E2E_DRIFT_FILE'];
+    if (driftFile) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const fs = require('node:fs') as typeof import('node:fs');
+      if (fs.existsSync(driftFile)) {
+        const drift = (JSON.parse(fs.readFileSync(driftFile, 'utf8')) as Record<string, unknown>)[String(props?.['index'])];
+        if (drift === 'gone') return Promise.resolve({ id: '', props: {} });
+        if (drift !== null && typeof drift === 'object') return Promise.resolve({ id, props: { ...props, ...drift } });
+      }
+    }
     return Promise.resolve({ id, props: props ?? {} });
   },
 };
@@ -72,6 +111,36 @@ class Item extends pulumi.dynamic.Resource {
   }
 }
 
+/**
+ * A component with item children that registers outputs of its own (`registerOutputs`): what the
+ * engine records as an outputs step of a component (journal entry kind 4).
+ */
+class Group extends pulumi.ComponentResource {
+  readonly summary: pulumi.Output<string>;
+
+  constructor(name: string, args: { round: number; children: number }, opts?: pulumi.ComponentResourceOptions) {
+    super('e2e:index:Group', name, {}, opts);
+    const children: Item[] = [];
+    for (let k = 0; k < args.children; k++) {
+      const index = 1000 + k;
+      children.push(
+        new Item(
+          `group-child-${k}`,
+          { index, generation: args.round, label: `group child ${k} (round ${args.round})`, token: pulumi.secret(`token-${index}`) },
+          { parent: this, additionalSecretOutputs: ['derivedSecret'] },
+        ),
+      );
+    }
+    this.summary = pulumi.all(children.map((c) => c.label)).apply((labels) => `round ${args.round}: ${labels.join(', ')}`);
+    this.registerOutputs({
+      round: args.round,
+      summary: this.summary,
+      childIds: children.map((c) => c.id),
+      note: pulumi.secret(`group note of round ${args.round}`),
+    });
+  }
+}
+
 /** Plain values the stack outputs are checked against. */
 export const EXPECTED = {
   apiKey: 'stackyard-e2e-api-key-7f3a',
@@ -81,7 +150,9 @@ export const EXPECTED = {
 /**
  * The inline program: N dynamic resources with secret inputs (`pulumi.secret`) and secret outputs
  * (`additionalSecretOutputs`), plus plain and secret stack outputs, one of them from the secret
- * config value `dbPassword` set with `pulumi config set --secret`.
+ * config value `dbPassword` set with `pulumi config set --secret`. The optional spec fields add
+ * omissions, replacements and a component (see WorkflowProgramSpec); drift comes from
+ * DRIFT_FILE_ENV.
  */
 export function workflowProgram(spec: WorkflowProgramSpec): () => Promise<Record<string, unknown>> {
   return () => {
@@ -89,15 +160,26 @@ export function workflowProgram(spec: WorkflowProgramSpec): () => Promise<Record
     const dbPassword = config.requireSecret('dbPassword');
     const items: Item[] = [];
     for (let index = 0; index < spec.resources; index++) {
+      if (spec.omit?.includes(index)) continue;
       const block = spec.block?.index === index ? { startedFile: spec.block.startedFile, releaseFile: spec.block.releaseFile } : undefined;
+      const deleteFirst = spec.replaceDeleteFirst?.includes(index) === true;
+      const replaceKey = deleteFirst ? 'dbr' : spec.replace?.includes(index) ? 'cbd' : undefined;
       items.push(
         new Item(
           `item-${index}`,
-          { index, generation: spec.generation, label: spec.relabel?.includes(index) ? `item number ${index} (relabelled)` : `item number ${index}`, token: pulumi.secret(`token-${index}`), ...(block ? { block } : {}) },
-          { additionalSecretOutputs: ['derivedSecret'] },
+          {
+            index,
+            generation: spec.generation,
+            label: spec.relabel?.includes(index) ? `item number ${index} (relabelled)` : `item number ${index}`,
+            token: pulumi.secret(`token-${index}`),
+            ...(block ? { block } : {}),
+            ...(replaceKey ? { replaceKey } : {}),
+          },
+          { additionalSecretOutputs: ['derivedSecret'], ...(deleteFirst ? { deleteBeforeReplace: true } : {}) },
         ),
       );
     }
+    const group = spec.component ? new Group('group', spec.component) : undefined;
     return Promise.resolve({
       itemCount: items.length,
       firstLabel: items[0]?.label,
@@ -105,6 +187,7 @@ export function workflowProgram(spec: WorkflowProgramSpec): () => Promise<Record
       dbPassword,
       apiKey: pulumi.secret(EXPECTED.apiKey),
       firstDerivedSecret: items[0]?.derivedSecret,
+      ...(group ? { groupSummary: group.summary } : {}),
     });
   };
 }

@@ -8,6 +8,8 @@ export interface JournalBaseMarker {
   readonly updateId: string;
   /** The checkpoint object of the head at start, or null for a stack without state. */
   readonly baseObjectKey: string | null;
+  /** The CLI version from the start request (the replayed manifest names it), '' when unknown. */
+  readonly cliVersion?: string;
 }
 
 /** One acknowledged `PATCH …/journalentries` batch, as stored. */
@@ -46,7 +48,7 @@ export class JournalStore {
   }
 
   async writeBase(stackId: string, version: number, marker: JournalBaseMarker): Promise<void> {
-    const body = Buffer.from(JSON.stringify({ updateId: marker.updateId, baseObjectKey: marker.baseObjectKey }));
+    const body = Buffer.from(JSON.stringify({ updateId: marker.updateId, baseObjectKey: marker.baseObjectKey, cliVersion: marker.cliVersion ?? '' }));
     await this.store.put(this.baseKey(stackId, version), body, { contentType: 'application/json' });
   }
 
@@ -58,7 +60,7 @@ export class JournalStore {
       const v = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
       const key = v['baseObjectKey'];
       if (typeof v['updateId'] !== 'string' || (key !== null && typeof key !== 'string')) return undefined;
-      return { updateId: v['updateId'], baseObjectKey: key };
+      return { updateId: v['updateId'], baseObjectKey: key, cliVersion: typeof v['cliVersion'] === 'string' ? v['cliVersion'] : '' };
     } catch {
       return undefined;
     }

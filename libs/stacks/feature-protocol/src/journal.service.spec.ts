@@ -15,6 +15,8 @@ Logger.overrideLogger(false);
 
 const stack = { id: 'stack-1' } as StackEntity;
 const update = { id: 'update-1', stackId: 'stack-1', version: 4, dryRun: false, status: 'running' } as UpdateEntity;
+/** The stack as read while `update` holds its lock (the lock took version 4). */
+const lockedStack = { id: 'stack-1', activeUpdateId: update.id, version: update.version } as StackEntity;
 const UA = 'pulumi-cli/1 (v3.270.0; linux; cmd=pulumi-up)';
 const urn = (name: string) => `urn:pulumi:dev::p::e2e:Thing::${name}`;
 const res = (name: string, note = 'x') => ({ urn: urn(name), custom: true, type: 'e2e:Thing', id: `id-${name}`, outputs: { note } });
@@ -37,6 +39,7 @@ async function setup(settings: Partial<ProtocolSettings> = {}, base?: unknown) {
   await journals.writeBase(stack.id, update.version, { updateId: update.id, baseObjectKey });
   const commits: Array<{ key: string; resourceCount: number }> = [];
   const lifecycle = {
+    onTakeover: () => undefined,
     commitCheckpoint: (_s: StackEntity, _u: UpdateEntity, key: string, resourceCount: number) => {
       commits.push({ key, resourceCount });
       return Promise.resolve();
@@ -50,6 +53,13 @@ async function setup(settings: Partial<ProtocolSettings> = {}, base?: unknown) {
   return { make, commits, stored, journals };
 }
 
+type StoredState = Awaited<ReturnType<Awaited<ReturnType<typeof setup>>['stored']>>;
+
+async function liveState(service: JournalService): Promise<StoredState | undefined> {
+  const live = await service.readLive(lockedStack);
+  return live && (JSON.parse(live.toString('utf8')) as StoredState);
+}
+
 async function rejects(promise: Promise<unknown>, status: number, pattern?: RegExp): Promise<void> {
   await assert.rejects(promise, (e: unknown) => {
     assert.ok(e instanceof ApiError, String(e));
@@ -60,23 +70,30 @@ async function rejects(promise: Promise<unknown>, status: number, pattern?: RegE
 }
 
 void describe('JournalService', () => {
-  void it('replays each batch onto the base, stores it and commits the snapshot before answering', async () => {
+  void it('stores each batch without writing the state; reads replay it live; finish stores it once', async () => {
     const base = { version: 3, deployment: { manifest: { time: 't', magic: 'm', version: 'v' }, metadata: {}, resources: [res('old')] } };
     const { make, commits, stored, journals } = await setup({}, base);
     const service = make();
     await service.receive(stack, update, { entries: [create(1, 1, 'a')[0]] }, UA);
-    let state = await stored();
-    assert.deepEqual(state.deployment.resources?.map((r) => r.urn), [urn('old')]);
-    assert.equal(state.deployment.pending_operations?.length, 1, 'a begun create is a pending operation');
+    let live = await liveState(service);
+    assert.deepEqual(live?.deployment.resources?.map((r) => r.urn), [urn('old')]);
+    assert.equal(live?.deployment.pending_operations?.length, 1, 'a begun create is a pending operation');
     await service.receive(stack, update, { entries: [create(1, 1, 'a')[1]] }, UA);
-    state = await stored();
-    assert.deepEqual(state.deployment.resources?.map((r) => r.urn), [urn('a'), urn('old')]);
-    assert.equal(state.deployment.pending_operations, undefined);
-    assert.equal(state.deployment.manifest.version, 'v3.270.0');
-    assert.equal(commits.length, 2);
-    assert.deepEqual(commits.at(-1), { key: `stacks/${stack.id}/checkpoints/${update.version}.json.gz`, resourceCount: 2 });
+    live = await liveState(service);
+    assert.deepEqual(live?.deployment.resources?.map((r) => r.urn), [urn('a'), urn('old')]);
+    assert.equal(live?.deployment.pending_operations, undefined);
+    assert.equal(live?.deployment.manifest.version, 'v3.270.0');
+    assert.equal(commits.length, 0, 'a batch costs its entries, not a state write');
     assert.equal((await journals.readBatch(stack.id, update.version, 2))?.firstSeq, 2);
     assert.equal(await journals.readBatch(stack.id, update.version, 3), undefined);
+
+    await service.finish(stack, update, UA);
+    assert.deepEqual(commits, [{ key: `stacks/${stack.id}/checkpoints/${update.version}.json.gz`, resourceCount: 2 }]);
+    const final = await stored();
+    assert.deepEqual(final.deployment.resources, live?.deployment.resources, 'the stored state is what was read live');
+    assert.equal(final.deployment.manifest.version, 'v3.270.0');
+    assert.equal(await service.readLive(lockedStack), undefined, 'the stored head is current again');
+    assert.equal(await service.readLive({ ...lockedStack, activeUpdateId: null }), undefined, 'nothing runs');
   });
 
   void it('a retried batch is a success and stores nothing new; another instance continues from the store', async () => {
@@ -88,8 +105,10 @@ void describe('JournalService', () => {
     // A second replica (or a restart) has no replayer: it rebuilds from the base and the batches.
     const two = make();
     await two.receive(stack, update, { entries: create(3, 2, 'b') }, UA);
+    assert.deepEqual((await liveState(make()))?.deployment.resources?.map((r) => r.urn), [urn('a'), urn('b')], 'a third replica reads it live');
     // The first replica catches up with batch 2 before applying its next batch.
     await one.receive(stack, update, { entries: create(5, 3, 'c') }, UA);
+    await one.finish(stack, update, UA);
     assert.deepEqual((await stored()).deployment.resources?.map((r) => r.urn), [urn('a'), urn('b'), urn('c')]);
   });
 
@@ -100,23 +119,44 @@ void describe('JournalService', () => {
     const [b2, s2] = create(3, 2, 'b');
     await service.receive(stack, update, { entries: [b2, s2] }, UA);
     await service.receive(stack, update, { entries: [s1, b1] }, UA);
+    await service.finish(stack, update, UA);
     assert.deepEqual((await stored()).deployment.resources?.map((r) => r.urn), [urn('a'), urn('b')]);
   });
 
   void it('refuses bad batches with 4xx and keeps the state', async () => {
-    const { make, stored, commits } = await setup();
+    const { make, stored, journals } = await setup();
     const service = make();
     await service.receive(stack, update, { entries: create(1, 1, 'a') }, UA);
     await rejects(service.receive(stack, update, { entries: [{ kind: 1 }] }, UA), 400, /sequenceID/);
     await rejects(service.receive(stack, update, { nope: true }, UA), 400, /entries/);
     const changed = { ...create(1, 1, 'a')[1], state: res('a', 'other') };
     await rejects(service.receive(stack, update, { entries: [changed] }, UA), 409, /different content/);
-    assert.equal(commits.length, 1);
+    assert.equal(await journals.readBatch(stack.id, update.version, 2), undefined, 'nothing of a refused batch is stored');
     // Unreplayable (names a resource this update never produced): 409, nothing stored.
     const empty = await setup();
     await rejects(empty.make().receive(stack, update, { entries: [{ version: 1, kind: JournalEntryKind.Success, sequenceID: 1, operationID: 9, deleteNew: 42 }] }, UA), 409);
-    assert.equal(empty.commits.length, 0);
+    assert.equal(await empty.journals.readBatch(stack.id, update.version, 1), undefined);
+    await service.finish(stack, update, UA);
     assert.deepEqual((await stored()).deployment.resources?.map((r) => r.urn), [urn('a')]);
+  });
+
+  void it('settle stores what an unfinished update acknowledged, for the lock holder only', async () => {
+    const { make, commits, stored, journals } = await setup();
+    await journals.writeBase(stack.id, update.version, { updateId: update.id, baseObjectKey: null, cliVersion: 'v3.999.0' });
+    await make().receive(stack, update, { entries: [...create(1, 1, 'a'), create(3, 2, 'b')[0]] }, undefined);
+    // A replica that never saw the update (e.g. after the CLI was killed and the api restarted).
+    const other = make();
+    await other.settle({ ...lockedStack, activeUpdateId: 'someone-else' }, update.id);
+    await other.settle(lockedStack, 'someone-else');
+    assert.equal(commits.length, 0, 'not the lock holder: nothing to do');
+    await other.settle(lockedStack, update.id);
+    assert.equal(commits.length, 1);
+    const state = await stored();
+    assert.deepEqual(state.deployment.resources?.map((r) => r.urn), [urn('a')]);
+    assert.equal(state.deployment.pending_operations?.length, 1, 'the unfinished create stays a pending operation');
+    assert.equal(state.deployment.manifest.version, 'v3.999.0', 'the CLI version recorded at start');
+    await other.settle(lockedStack, update.id);
+    assert.equal(commits.length, 1, 'settled once');
   });
 
   void it('is a 404 when disabled, a 400 for previews, a 409 for updates not started with journaling', async () => {
@@ -132,7 +172,8 @@ void describe('JournalService', () => {
     const one = make();
     await one.receive(stack, update, { entries: create(1, 1, 'a') }, UA);
     await one.finish(stack, update, UA);
-    assert.equal(commits.length, 1, 'nothing to do: every batch was committed');
+    await one.finish(stack, update, UA);
+    assert.equal(commits.length, 1, 'a retried complete has nothing left to store');
     const two = make();
     await two.finish(stack, update, UA);
     assert.equal(commits.length, 2, 'a replica without the replayer rebuilds and commits');

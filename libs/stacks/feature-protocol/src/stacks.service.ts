@@ -26,6 +26,7 @@ import {
   UpdateRepository,
 } from '@stackyard/stacks-data-access';
 import { StackAccessService } from './stack-access.service';
+import { JournalService } from './journal.service';
 import { UpdateLifecycleService } from './update-lifecycle.service';
 import { optionalStringMap, requireObject, requireString } from './request-validation.util';
 
@@ -54,6 +55,7 @@ export class StacksService {
     private readonly events: UpdateEventRepository,
     private readonly checkpoints: CheckpointStore,
     private readonly lifecycle: UpdateLifecycleService,
+    private readonly journals: JournalService,
   ) {}
 
   toResponse(stack: StackEntity): StackResponse {
@@ -193,11 +195,18 @@ export class StacksService {
 
   /** `stack` was read in this request (StackAccessService.find), so its head is current. */
   async exportCurrent(stack: StackEntity, acceptsGzip: boolean): Promise<StateStream> {
+    const live = await this.journals.readLive(stack);
+    if (live) return { body: live, compressed: false };
     if (stack.headVersion === null) return { body: emptyDeployment(), compressed: false };
     return this.exportVersion(stack, stack.headVersion, acceptsGzip);
   }
 
   async exportVersion(stack: StackEntity, version: number, acceptsGzip: boolean): Promise<StateStream> {
+    if (version === stack.version) {
+      // The version a running journaling update writes exists once it has applied a batch.
+      const live = await this.journals.readLive(stack);
+      if (live) return { body: live, compressed: false };
+    }
     const row = await this.versions.find(stack.id, version);
     if (!row) throw ApiError.notFound(`Stack '${stack.stackName}' has no version ${version}`);
     const body = acceptsGzip ? await this.checkpoints.openCompressed(row.objectKey) : await this.checkpoints.openText(row.objectKey);

@@ -76,7 +76,7 @@ export class UpdateLifecycleService {
     return { updateID: update.id, requiredPolicies: [], messages: [] };
   }
 
-  async start(stack: StackEntity, updateId: string, body: unknown): Promise<StartUpdateResponse> {
+  async start(stack: StackEntity, updateId: string, body: unknown, cliVersion = ''): Promise<StartUpdateResponse> {
     const req = body === undefined ? {} : requireObject(body);
     const tags = optionalStringMap(req, 'tags');
     if (tags) {
@@ -99,7 +99,7 @@ export class UpdateLifecycleService {
       version = await this.acquire(stack.id, update, leaseExpiresAt, tags);
       if (journaling) {
         try {
-          await this.recordJournalBase(stack.id, update.id, version);
+          await this.recordJournalBase(stack.id, update.id, version, cliVersion);
         } catch (error) {
           await this.stacks.releaseLock(stack.id, update.id, Date.now());
           throw error;
@@ -123,7 +123,7 @@ export class UpdateLifecycleService {
    * A journaling update's replay base is the stack's head at start. Recorded while the lock is
    * held (so the head cannot move), before the CLI learns it may journal.
    */
-  private async recordJournalBase(stackId: string, updateId: string, version: number): Promise<void> {
+  private async recordJournalBase(stackId: string, updateId: string, version: number, cliVersion: string): Promise<void> {
     const current = await this.stacks.findById(stackId);
     if (!current) throw ApiError.notFound('Stack not found');
     let baseObjectKey: string | null = null;
@@ -132,7 +132,17 @@ export class UpdateLifecycleService {
       if (!head) throw new Error(`stack ${stackId} has head version ${current.headVersion} but no object for it`);
       baseObjectKey = head.objectKey;
     }
-    await this.journals.writeBase(stackId, version, { updateId, baseObjectKey });
+    await this.journals.writeBase(stackId, version, { updateId, baseObjectKey, cliVersion });
+  }
+
+  /**
+   * Called (with the stack as read, still locked by the expired update) before another operation
+   * takes over a lock whose lease ran out. The journal registers itself here.
+   */
+  private beforeTakeover?: (stack: StackEntity) => Promise<void>;
+
+  onTakeover(hook: (stack: StackEntity) => Promise<void>): void {
+    this.beforeTakeover = hook;
   }
 
   /** Takes the stack lock for a non-dry-run operation and returns the version it will write. */
@@ -143,6 +153,13 @@ export class UpdateLifecycleService {
       const now = Date.now();
       if (current.activeUpdateId && current.activeUpdateId !== update.id && (current.leaseExpiresAt ?? 0) >= now) {
         throw ApiError.conflict('Another update is currently in progress.');
+      }
+      if (current.activeUpdateId && current.activeUpdateId !== update.id && this.beforeTakeover) {
+        // The previous holder's lease ran out. Whatever it had acknowledged but not yet written as
+        // the stack's state (journal batches) becomes the state now, while it still holds the lock.
+        await this.beforeTakeover(current).catch((error: unknown) => {
+          this.logger.error(`settling the state of expired update ${current.activeUpdateId} failed: ${(error as Error).message}`);
+        });
       }
       const acquired = await this.stacks.tryAcquireLock({
         stackId,
@@ -231,7 +248,12 @@ export class UpdateLifecycleService {
    * route calls it after the object is durable and before answering, so a crash never loses an
    * acknowledged checkpoint.
    */
-  async commitCheckpoint(stack: StackEntity, update: UpdateEntity, key: string, resourceCount: number): Promise<void> {
+  async commitCheckpoint(
+    stack: StackEntity,
+    update: Pick<UpdateEntity, 'id' | 'version' | 'checkpointWritten' | 'resourceCount'>,
+    key: string,
+    resourceCount: number,
+  ): Promise<void> {
     const now = Date.now();
     await this.versions.upsert({ stackId: stack.id, version: update.version, objectKey: key, resourceCount, updateId: update.id, createdAt: now });
     if (!(await this.stacks.setHeadWhileLocked(stack.id, update.id, update.version, resourceCount, now))) {

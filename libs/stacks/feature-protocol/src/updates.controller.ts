@@ -4,7 +4,7 @@ import type { Principal, StartUpdateResponse, UpdateProgramResponse, UpdateResul
 import type { StackEntity, UpdateEntity } from '@stackyard/stacks-data-access';
 import { UpdateTokenAuth } from './auth.decorators';
 import { CheckpointDeltaService } from './checkpoint-delta.service';
-import { JournalService } from './journal.service';
+import { cliVersionOf, JournalService } from './journal.service';
 import { StackAccessService, type StackRef } from './stack-access.service';
 import { CurrentPrincipal, LeasedUpdate, RawBody, StackPath } from './stack-params';
 import { UpdateEventsService } from './update-events.service';
@@ -49,8 +49,14 @@ export class UpdatesController {
 
   @Post('update/:updateId')
   @HttpCode(200)
-  async start(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Param('updateId') updateId: string, @Body() body: unknown): Promise<StartUpdateResponse> {
-    return this.lifecycle.start(await this.access.find(p, ref), updateId, body);
+  async start(
+    @CurrentPrincipal() p: Principal,
+    @StackPath() ref: StackRef,
+    @Param('updateId') updateId: string,
+    @Req() req: Request,
+    @Body() body: unknown,
+  ): Promise<StartUpdateResponse> {
+    return this.lifecycle.start(await this.access.find(p, ref), updateId, body, cliVersionOf(req.headers['user-agent']));
   }
 
   @Get('update/:updateId')
@@ -71,7 +77,10 @@ export class UpdatesController {
   @Post('update/:updateId/cancel')
   @HttpCode(200)
   async cancel(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Param('updateId') updateId: string): Promise<Record<string, never>> {
-    await this.lifecycle.cancel(await this.access.find(p, ref), updateId);
+    const stack = await this.access.find(p, ref);
+    // What a (killed) journaling CLI acknowledged becomes the state before the update ends.
+    await this.journals.settle(stack, updateId);
+    await this.lifecycle.cancel(stack, updateId);
     this.journals.forget(updateId);
     return {};
   }
