@@ -5,7 +5,7 @@ import { Client as MinioClient } from 'minio';
 import { startSuite, type Suite } from '@stackyard/shared-launcher';
 import { type MariadbPeer, PulumiCli, startMariadb, startVersitygw, tempDir, type VersitygwPeer } from '@stackyard/testing';
 import { progress } from './log';
-import { BACKEND_TITLES, type BackendId, type StackyardMode } from './options';
+import { BACKEND_TITLES, type BackendId, FAST_BATCH_CLI_ENV, type StackyardMode } from './options';
 
 export const PROJECT = 'bench';
 const DIY_PASSPHRASE = 'stackyard-bench-passphrase';
@@ -99,7 +99,8 @@ function projectDir(id: string): string {
 }
 
 async function stackyardBackend(id: BackendId, binary: string, peers: SharedPeers): Promise<WorkloadBackend> {
-  const mode: StackyardMode = id === 'mariadb-s3' ? 'mariadb-s3' : 'embedded';
+  const mode: StackyardMode = id.startsWith('mariadb-s3') ? 'mariadb-s3' : 'embedded';
+  const cliEnv: Record<string, string> = id === 'mariadb-s3-fast-batches' ? FAST_BATCH_CLI_ENV : {};
   const extraEnv = STACKYARD_ENV[id] ?? {};
   const suite = await startStackyard(mode, peers, extraEnv);
   try {
@@ -112,11 +113,14 @@ async function stackyardBackend(id: BackendId, binary: string, peers: SharedPeer
       id,
       title: BACKEND_TITLES[id],
       cli,
-      env: {},
+      env: cliEnv,
       projectDir: dir,
       suite,
       notes: [
-        `${mode === 'embedded' ? 'SQLite + disk objects' : 'MariaDB + versitygw S3'}; api settings: ${settings.length ? settings.join(', ') : 'shipped defaults (journaling and delta checkpoints on)'}`,
+        `${mode === 'embedded' ? 'SQLite + disk objects' : 'MariaDB + versitygw S3'}; api settings: ${settings.length ? settings.join(', ') : 'shipped defaults (journaling and delta checkpoints on)'}` +
+          Object.entries(cliEnv)
+            .map(([k, v]) => `; CLI: ${k}=${v}`)
+            .join(''),
       ],
       stackName: name,
       initStack: async (size) => {
@@ -189,6 +193,7 @@ export async function startWorkloadBackend(id: BackendId, binary: string, peers:
     case 'embedded-delta':
     case 'embedded-plain':
     case 'mariadb-s3':
+    case 'mariadb-s3-fast-batches':
       return stackyardBackend(id, binary, peers);
     case 'file':
     case 'floor': {
