@@ -68,6 +68,8 @@ provision "pulumi CLI ${STACKYARD_PULUMI_VERSION:-v3.274.1}" pulumi-cli.sh
 provision "versitygw (S3)" versitygw.sh
 provision "MariaDB" mariadb.sh
 provision "strace" strace.sh
+provision "Vault v1.14.8 (Transit)" vault.sh
+provision "local-kms (AWS KMS)" local-kms.sh
 if ((${#MISSING_PEERS[@]})); then
   if [[ "$CI" == "true" ]]; then
     die "CI=true and these test peers are missing: ${MISSING_PEERS[*]}. Every peer must be provisionable in CI; nothing is skipped."

@@ -150,6 +150,8 @@ void describe('with CI=true, scripts/test.sh stops at once when one peer cannot 
       // verdict is about this one peer.
       linkRealPeer(cache, `pulumi-${pinnedVersion('pulumi-cli.sh', 'STACKYARD_PULUMI_VERSION')}`, 'pulumi');
       linkRealPeer(cache, `versitygw-${pinnedVersion('versitygw.sh', 'STACKYARD_VERSITYGW_VERSION')}`, 'versitygw');
+      linkRealPeer(cache, `vault-${pinnedVersion('vault.sh', 'STACKYARD_VAULT_VERSION')}`, 'vault');
+      linkRealPeer(cache, `local-kms-${pinnedVersion('local-kms.sh', 'STACKYARD_LOCAL_KMS_VERSION')}`, 'local-kms');
       Object.assign(env, s.env(env));
       const r = await runBash(join(root, 'scripts', 'test.sh'), [], env, root, 5 * 60_000);
       t.diagnostic(`scripts/test.sh gave up after ${r.ms} ms`);

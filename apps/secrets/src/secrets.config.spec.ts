@@ -40,4 +40,46 @@ void describe('loadSecretsConfig', () => {
   void it('rejects nonsensical cache bounds', () => {
     assert.throws(() => loadSecretsConfig({ ...base, STACKYARD_LOCAL_KEY_FILE: '/k', STACKYARD_DATA_KEY_CACHE_SIZE: '0' }), /DATA_KEY_CACHE_SIZE/);
   });
+
+  void it('names the allowed key providers when STACKYARD_KEY_PROVIDER is unknown', () => {
+    assert.throws(() => loadSecretsConfig({ ...base, STACKYARD_KEY_PROVIDER: 'hsm' }), /STACKYARD_KEY_PROVIDER: must be one of local, vault, aws-kms, azure-keyvault, gcp-kms/);
+  });
+
+  void it('lists every missing setting of the chosen provider at once', () => {
+    const missing = (provider: string, extra: Record<string, string> = {}): string => {
+      try {
+        loadSecretsConfig({ ...base, STACKYARD_KEY_PROVIDER: provider, ...extra });
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.message;
+      }
+      return '';
+    };
+    assert.match(missing('vault'), /VAULT_ADDR is required[\s\S]*VAULT_TRANSIT_KEY is required[\s\S]*VAULT_TOKEN is required/);
+    assert.match(missing('vault', { STACKYARD_VAULT_AUTH: 'kubernetes' }), /VAULT_KUBERNETES_ROLE is required/);
+    assert.doesNotMatch(missing('vault', { STACKYARD_VAULT_AUTH: 'kubernetes' }), /VAULT_TOKEN/);
+    assert.match(missing('aws-kms'), /AWS_KMS_ENDPOINT[\s\S]*AWS_KMS_REGION[\s\S]*AWS_KMS_KEY_ID[\s\S]*AWS_KMS_ACCESS_KEY_ID[\s\S]*AWS_KMS_SECRET_ACCESS_KEY/);
+    assert.match(missing('azure-keyvault', { STACKYARD_AZURE_KEYVAULT_URL: 'http://kv.example' }), /must be https[\s\S]*/);
+    assert.match(missing('azure-keyvault'), /AZURE_KEYVAULT_KEY_NAME is required[\s\S]*AZURE_KEYVAULT_ACCESS_TOKEN_PATH is required/);
+    assert.match(missing('gcp-kms', { STACKYARD_GCP_KMS_CRYPTO_KEY: 'kek' }), /must look like projects\/P/);
+    assert.match(missing('gcp-kms', { STACKYARD_GCP_KMS_CRYPTO_KEY: 'projects/p/locations/l/keyRings/r/cryptoKeys/k' }), /GCP_KMS_CREDENTIALS_FILE is required/);
+    assert.match(
+      missing('gcp-kms', { STACKYARD_GCP_KMS_CRYPTO_KEY: 'projects/p/locations/l/keyRings/r/cryptoKeys/k', STACKYARD_GCP_KMS_INSECURE_PLAINTEXT: 'true' }),
+      /INSECURE_PLAINTEXT is only allowed with a loopback/,
+    );
+  });
+
+  void it('accepts a complete remote provider setting without a local key file', () => {
+    const sut = loadSecretsConfig({
+      ...base,
+      STACKYARD_KEY_PROVIDER: 'vault',
+      STACKYARD_VAULT_ADDR: 'https://vault.internal:8200',
+      STACKYARD_VAULT_TRANSIT_KEY: 'stackyard',
+      STACKYARD_VAULT_AUTH: 'kubernetes',
+      STACKYARD_VAULT_KUBERNETES_ROLE: 'stackyard-secrets',
+    });
+    assert.equal(sut.VAULT_TRANSIT_MOUNT, 'transit');
+    assert.equal(sut.VAULT_KUBERNETES_MOUNT, 'kubernetes');
+    assert.equal(sut.LOCAL_KEY_FILE, undefined);
+  });
 });

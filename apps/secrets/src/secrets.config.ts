@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { ConfigError, envBoolean, envPositiveInt, loadConfig } from '@stackyard/shared-config';
+import { ConfigError, envBoolean, envPort, envPositiveInt, loadConfig } from '@stackyard/shared-config';
 import { databaseUrlProblems } from '@stackyard/shared-db';
 import { internalListenerProblems, serviceConfigShape } from '@stackyard/shared-service';
+
+export const KEY_PROVIDERS = ['local', 'vault', 'aws-kms', 'azure-keyvault', 'gcp-kms'] as const;
+const httpUrl = z.string().regex(/^https?:\/\/[^/\s]+/, { error: 'must be an http(s):// URL' });
 
 const databaseUrl = z.string({ error: 'is required (sqlite:/path/secrets.db or mysql://user:password@host:3306/secrets)' });
 
@@ -20,12 +23,45 @@ export const secretsConfigSchema = z.object({
   DATABASE_URL: databaseUrl,
   /** Run pending migrations at start; the chart turns this off and runs `migrate.js` as a Job. */
   MIGRATE_ON_START: envBoolean.default(true),
-  /** Where key-encryption keys live. Only `local` so far; Vault and KMS providers come later. */
-  KEY_PROVIDER: z.enum(['local']).default('local'),
+  /** Where the key-encryption key lives (see libs/secrets/key-providers). */
+  KEY_PROVIDER: z.enum(KEY_PROVIDERS, { error: `must be one of ${KEY_PROVIDERS.join(', ')}` }).default('local'),
   /** The local KEK file (or a directory holding exactly one); alias `PULUMI_LOCAL_KEYS`. */
   LOCAL_KEY_FILE: z.string().optional(),
   /** Create the local KEK file on first start when it is missing (embedded mode). */
   GENERATE_LOCAL_KEY: envBoolean.default(false),
+  // --- vault: Vault / OpenBao Transit
+  VAULT_ADDR: httpUrl.optional(),
+  VAULT_TRANSIT_MOUNT: z.string().default('transit'),
+  VAULT_TRANSIT_KEY: z.string().optional(),
+  VAULT_AUTH: z.enum(['token', 'kubernetes'], { error: 'must be token or kubernetes' }).default('token'),
+  VAULT_TOKEN: z.string().optional(),
+  VAULT_KUBERNETES_ROLE: z.string().optional(),
+  VAULT_KUBERNETES_MOUNT: z.string().default('kubernetes'),
+  /** Read again at every login: the kubelet rotates projected service-account tokens. */
+  VAULT_KUBERNETES_TOKEN_PATH: z.string().default('/var/run/secrets/kubernetes.io/serviceaccount/token'),
+  VAULT_NAMESPACE: z.string().optional(),
+  VAULT_CA_FILE: z.string().optional(),
+  // --- aws-kms: explicit endpoint and credentials (no SDK credential chain, no instance metadata)
+  AWS_KMS_ENDPOINT: httpUrl.optional(),
+  AWS_KMS_REGION: z.string().optional(),
+  AWS_KMS_KEY_ID: z.string().optional(),
+  AWS_KMS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_KMS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_KMS_SESSION_TOKEN: z.string().optional(),
+  // --- azure-keyvault
+  AZURE_KEYVAULT_URL: httpUrl.optional(),
+  AZURE_KEYVAULT_KEY_NAME: z.string().optional(),
+  /** A file holding a bearer token for Key Vault, read again whenever one is needed (kept fresh by an agent). */
+  AZURE_KEYVAULT_ACCESS_TOKEN_PATH: z.string().optional(),
+  AZURE_KEYVAULT_CA_FILE: z.string().optional(),
+  // --- gcp-kms
+  GCP_KMS_CRYPTO_KEY: z.string().optional(),
+  GCP_KMS_ENDPOINT: z.string().default('cloudkms.googleapis.com'),
+  GCP_KMS_PORT: envPort.default(443),
+  /** A service-account key (JSON); required unless GCP_KMS_INSECURE_PLAINTEXT (loopback emulators only). */
+  GCP_KMS_CREDENTIALS_FILE: z.string().optional(),
+  GCP_KMS_INSECURE_PLAINTEXT: envBoolean.default(false),
+  GCP_KMS_CA_FILE: z.string().optional(),
   DATA_KEY_CACHE_SIZE: envPositiveInt.default(10_000),
   DATA_KEY_CACHE_TTL_SECONDS: envPositiveInt.default(600),
 });
@@ -34,8 +70,35 @@ export type SecretsConfig = z.infer<typeof secretsConfigSchema>;
 
 export function secretsConfigProblems(config: SecretsConfig): string[] {
   const problems = [...internalListenerProblems(config), ...databaseUrlProblems(config.DATABASE_URL)];
-  if (config.KEY_PROVIDER === 'local' && !config.LOCAL_KEY_FILE) {
-    problems.push('STACKYARD_LOCAL_KEY_FILE (or PULUMI_LOCAL_KEYS) is required with the local key provider');
+  const need = (keys: Array<keyof SecretsConfig>): void => {
+    for (const key of keys) if (config[key] === undefined) problems.push(`STACKYARD_${key} is required with STACKYARD_KEY_PROVIDER=${config.KEY_PROVIDER}`);
+  };
+  switch (config.KEY_PROVIDER) {
+    case 'local':
+      if (!config.LOCAL_KEY_FILE) problems.push('STACKYARD_LOCAL_KEY_FILE (or PULUMI_LOCAL_KEYS) is required with the local key provider');
+      break;
+    case 'vault':
+      need(['VAULT_ADDR', 'VAULT_TRANSIT_KEY']);
+      if (config.VAULT_AUTH === 'token') need(['VAULT_TOKEN']);
+      else need(['VAULT_KUBERNETES_ROLE']);
+      break;
+    case 'aws-kms':
+      need(['AWS_KMS_ENDPOINT', 'AWS_KMS_REGION', 'AWS_KMS_KEY_ID', 'AWS_KMS_ACCESS_KEY_ID', 'AWS_KMS_SECRET_ACCESS_KEY']);
+      break;
+    case 'azure-keyvault':
+      need(['AZURE_KEYVAULT_URL', 'AZURE_KEYVAULT_KEY_NAME', 'AZURE_KEYVAULT_ACCESS_TOKEN_PATH']);
+      if (config.AZURE_KEYVAULT_URL?.startsWith('http:')) problems.push('STACKYARD_AZURE_KEYVAULT_URL must be https');
+      break;
+    case 'gcp-kms':
+      need(['GCP_KMS_CRYPTO_KEY']);
+      if (config.GCP_KMS_CRYPTO_KEY && !/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/.test(config.GCP_KMS_CRYPTO_KEY)) {
+        problems.push('STACKYARD_GCP_KMS_CRYPTO_KEY must look like projects/P/locations/L/keyRings/R/cryptoKeys/K');
+      }
+      if (config.GCP_KMS_INSECURE_PLAINTEXT && !/^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)$/.test(config.GCP_KMS_ENDPOINT)) {
+        problems.push('STACKYARD_GCP_KMS_INSECURE_PLAINTEXT is only allowed with a loopback STACKYARD_GCP_KMS_ENDPOINT (an emulator)');
+      }
+      if (!config.GCP_KMS_INSECURE_PLAINTEXT) need(['GCP_KMS_CREDENTIALS_FILE']);
+      break;
   }
   return problems;
 }

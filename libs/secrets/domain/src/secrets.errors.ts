@@ -27,3 +27,18 @@ export class KekMismatchError extends Error {
     this.name = 'KekMismatchError';
   }
 }
+
+/**
+ * A key provider (Vault, a KMS) could not be asked at all: unreachable, timed out, refused our
+ * credentials, or answered with a server error. Unlike KeyUnwrapError this says nothing about the
+ * wrapped key; the secrets service answers 503 and the caller may retry.
+ */
+export class KeyProviderUnavailableError extends Error {
+  constructor(
+    readonly provider: string,
+    detail: string,
+  ) {
+    super(`key provider ${provider} is unavailable: ${detail}`);
+    this.name = 'KeyProviderUnavailableError';
+  }
+}

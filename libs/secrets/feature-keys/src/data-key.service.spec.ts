@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { LocalKeyProvider, openValue, sealValue } from '@stackyard/secrets-domain';
+import { KeyProviderUnavailableError, LocalKeyProvider, openValue, sealValue } from '@stackyard/secrets-domain';
+import { ApiError } from '@stackyard/shared-errors';
 import { DataKeyService } from './data-key.service';
 import type { StackDataKeyEntity } from './stack-data-key.entity';
 import type { StackDataKeyRepository } from './stack-data-key.repository';
@@ -95,5 +96,17 @@ void describe(DataKeyService.name, () => {
     const stranger = setup();
     stranger.repo.rows.set('s1', repo.rows.get('s1')!);
     await assert.rejects(stranger.sut.forDecrypt('s1'), /data key of stack s1 cannot be unwrapped/);
+  });
+
+  void it('answers 503 when the key provider cannot be reached, for a new key and for a stored one', async () => {
+    const { repo, provider, sut } = setup();
+    await sut.forEncrypt('stored');
+    const down = new KeyProviderUnavailableError('vault-transit', 'connect ECONNREFUSED 127.0.0.1:8200');
+    provider.wrap = () => Promise.reject(down);
+    provider.unwrap = () => Promise.reject(down);
+    const is503 = (error: unknown): boolean => error instanceof ApiError && error.status === 503 && /vault-transit\) is unavailable/.test(error.message) && !/ECONNREFUSED/.test(error.message);
+    await assert.rejects(sut.forEncrypt('new'), is503);
+    const restarted = new DataKeyService(repo as unknown as StackDataKeyRepository, provider, { cacheMaxEntries: 100, cacheTtlMs: 60_000 });
+    await assert.rejects(restarted.forEncrypt('stored'), is503);
   });
 });

@@ -1,6 +1,7 @@
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { BoundedTtlCache, type KeyProvider, stackKeyContext } from '@stackyard/secrets-domain';
+import { BoundedTtlCache, KeyProviderUnavailableError, type KeyProvider, stackKeyContext } from '@stackyard/secrets-domain';
+import { ApiError } from '@stackyard/shared-errors';
 import type { StackDataKeyEntity } from './stack-data-key.entity';
 import { StackDataKeyRepository } from './stack-data-key.repository';
 import { KEY_PROVIDER, SECRETS_KEYS_OPTIONS, type SecretsKeysOptions } from './secrets-keys.options';
@@ -74,7 +75,9 @@ export class DataKeyService {
   private async create(stackId: string): Promise<DataKey | undefined> {
     const raw = randomBytes(32);
     try {
-      const wrapped = await this.provider.wrap(raw, stackKeyContext(stackId));
+      const wrapped = await this.provider.wrap(raw, stackKeyContext(stackId)).catch((error: unknown) => {
+        throw providerDown(error) ?? error;
+      });
       const inserted = await this.repository.insertIfAbsent({
         stackId,
         wrappedKey: wrapped.wrapped.toString('base64'),
@@ -96,6 +99,8 @@ export class DataKeyService {
         stackKeyContext(row.stackId),
       );
     } catch (error) {
+      const down = providerDown(error);
+      if (down) throw down;
       // A server-side fault (wrong KEK slipped past the canary, or an altered row): a 500 whose
       // detail goes to the log, not to the caller.
       throw new Error(`the data key of stack ${row.stackId} cannot be unwrapped: ${(error as Error).message}`);
@@ -111,4 +116,9 @@ export class DataKeyService {
     this.cache.set(stackId, key);
     return key;
   }
+}
+
+/** Vault or a KMS that cannot be reached is a 503 (the caller may retry), not a 500. */
+function providerDown(error: unknown): ApiError | undefined {
+  return error instanceof KeyProviderUnavailableError ? ApiError.unavailable(`the key-encryption key provider (${error.provider}) is unavailable; retry later`) : undefined;
 }
