@@ -18,9 +18,8 @@ export const BACKEND_TITLES: Record<BackendId, string> = {
 
 /**
  * The CLI sends journal entries in batches on a 50 ms ticker (or 100 entries) and every begin and
- * success entry waits for its batch to be acknowledged (pkg/backend/httpstate/journal/snapshot.go),
- * so with journaling each step waits for two ticks whatever the server does. This CLI-side setting
- * shows how much of the gap to the floor is that ticker and how much is the server.
+ * success entry waits for its batch to be acknowledged (pkg/backend/httpstate/journal/snapshot.go).
+ * This CLI-side setting separates that ticker from the cost of each acknowledged round trip.
  */
 export const FAST_BATCH_CLI_ENV = { PULUMI_JOURNALING_BATCH_PERIOD: '5' };
 

@@ -272,12 +272,11 @@ deterministic, identical on every backend, only about 2:1 compressible), run thr
 clock of the \`pulumi\` process (the Automation API's follow-up \`stack output\`/\`stack history\` calls
 are not counted). ×floor and ×file:// divide by the same operation on those rows. One run per cell.
 
-Why journaling stays above the floor: the CLI sends journal entries in batches on a 50 ms ticker
-(or every 100 entries), and each step's begin and success entries wait until their batch is
-acknowledged (\`pkg/backend/httpstate/journal/snapshot.go\`, \`PULUMI_JOURNALING_BATCH_PERIOD\`). With
-${o.parallel} steps in flight, an update of N resources waits about N / ${o.parallel} × 2 ticks of
-client-side batching on any server. The row with \`PULUMI_JOURNALING_BATCH_PERIOD=5\` (when run)
-shows how much of the remaining gap is that ticker rather than the server.
+With journaling, each step's begin and success entries wait until the batch carrying them is
+acknowledged; the CLI sends batches one at a time, on a 50 ms ticker or every 100 entries
+(\`pkg/backend/httpstate/journal/snapshot.go\`). The row with the CLI's
+\`PULUMI_JOURNALING_BATCH_PERIOD=5\` (when run) separates that ticker from the cost of each
+acknowledged round trip.
 
 ${workloadSection(results)}
 Backends:
