@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { isAlive, PulumiCli, tempDir } from '@stackyard/testing';
+import { CLI_OUTPUT, isAlive, PulumiCli, tempDir } from '@stackyard/testing';
 import { runProgram, startProgram } from '../support/program';
 import type { RunnerRequest } from '../support/program-runner';
 import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
@@ -82,7 +82,7 @@ for (const mode of selectedModes()) {
       assert.match(whoami.stdout, new RegExp(`User: ${started.suite.adminLogin}\\b`));
       assert.match(whoami.stdout, new RegExp(`Organizations: .*\\b${org}\\b`));
       assert.match(whoami.stdout, /Token type: personal/);
-      assert.match(whoami.stdout, /Access token source: PULUMI_ACCESS_TOKEN/);
+      if (CLI_OUTPUT.whoamiNamesTokenSource(await cli.version())) assert.match(whoami.stdout, /Access token source: PULUMI_ACCESS_TOKEN/);
       // A token minted through identity works for the same user, and stops working once revoked.
       const minted = await started.suite.mintToken(started.suite.adminLogin, 'e2e-minted');
       const other = new PulumiCli({ binary: cli.binary, caFile: cli.caFile, accessToken: minted.token, cwd: projectDir });
@@ -101,7 +101,7 @@ for (const mode of selectedModes()) {
 
     step('creates, lists and selects stacks', async () => {
       const init = await cli.ok(['stack', 'init', ref('dev')]);
-      assert.match(init.stdout + init.stderr, /Created stack 'dev'/);
+      if (CLI_OUTPUT.announcesCreatedStack(await cli.version())) assert.match(init.stdout + init.stderr, /Created stack 'dev'/);
       await cli.ok(['stack', 'init', ref('scratch')]);
       const duplicate = await cli.run(['stack', 'init', ref('dev')]);
       assert.notEqual(duplicate.code, 0);

@@ -49,6 +49,7 @@ export class PulumiCli {
   readonly caFile: string;
   readonly cwd: string;
   private token: string;
+  private cachedVersion?: Promise<string>;
 
   constructor(options: PulumiCliOptions) {
     this.binary = options.binary;
@@ -80,6 +81,12 @@ export class PulumiCli {
       });
     });
     return cachedBinary;
+  }
+
+  /** The CLI's release, as `pulumi version` prints it (e.g. `v3.274.1`). */
+  async version(): Promise<string> {
+    this.cachedVersion ??= this.ok(['version']).then((r) => r.stdout.trim());
+    return this.cachedVersion;
   }
 
   /** Directory that contains `bin/pulumi`, as the Automation API's `PulumiCommand.get({root})` wants it. */
@@ -145,3 +152,29 @@ export class PulumiCli {
     return this.ok(['login', url]);
   }
 }
+
+/** `v3.252.0` → [3, 252, 0]; anything unparsable sorts first. */
+function versionParts(version: string): number[] {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version.trim());
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+}
+
+function isNewerThan(version: string, than: string): boolean {
+  const [a, b] = [versionParts(version), versionParts(than)];
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return false;
+}
+
+/**
+ * CLI output that tests assert on but that changed between releases (found by scripts/compat.sh;
+ * COMPATIBILITY.md). Only the CLI's own wording differs here, never what the server answers.
+ */
+export const CLI_OUTPUT = {
+  /** `whoami --verbose` prints `Access token source: …` (absent up to v3.252.0, present in v3.274.1). */
+  whoamiNamesTokenSource: (version: string): boolean => isNewerThan(version, 'v3.252.0'),
+  /**
+   * `stack init` on a service backend announces `Created stack '…'`. Up to v3.252.0 the CLI printed
+   * it only when creating the stack object failed (`if err != nil` in pkg/backend/httpstate/backend.go).
+   */
+  announcesCreatedStack: (version: string): boolean => isNewerThan(version, 'v3.252.0'),
+};
