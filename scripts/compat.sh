@@ -41,11 +41,13 @@ BINARY="$(bash scripts/peers/pulumi-cli.sh "$VERSION")" || { printf 'compat.sh: 
 printf '    %s: %s\n' "$BINARY" "$("$BINARY" version)"
 
 COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-[[ -z "$(git status --porcelain 2>/dev/null)" ]] || COMMIT="$COMMIT+dirty"
+# The rows this script adds to COMPATIBILITY.md do not make the checkout "dirty".
+[[ -z "$(git status --porcelain -- . ':!COMPATIBILITY.md' 2>/dev/null)" ]] || COMMIT="$COMMIT+dirty"
 ROWS=()
 STATUS=0
 for mode in $MODES; do
   LOG_DIR="$ROOT/dist/test-logs/compat-$VERSION-$mode"
+  mkdir -p "$LOG_DIR"
   printf '\n==> e2e tier with pulumi %s, upload mode %s (logs: %s)\n' "$VERSION" "$mode" "$LOG_DIR"
   started=$SECONDS
   # CI=false: this is a deliberate subset (the e2e tier) of the full test command.
@@ -54,7 +56,8 @@ for mode in $MODES; do
   rc=${PIPESTATUS[0]}
   minutes=$(((SECONDS - started + 30) / 60))
   total="$(grep -E '^total: ' "$LOG_DIR.out" | tail -n 1 | sed 's/^total: //')"
-  failing="$(grep -E '^✖ ' "$LOG_DIR/e2e.log" 2>/dev/null | sed 's/^✖ //; s/ ([0-9.]*m\?s)$//' | sort -u | head -n 5 | paste -sd ';' -)"
+  # Test names from the runner's "failing tests" list (not its header), each once.
+  failing="$(grep -E '^✖ ' "$LOG_DIR/e2e.log" 2>/dev/null | sed 's/^✖ //; s/ ([0-9.]*m\?s)$//' | grep -v ':$' | sort -u | head -n 6 | paste -sd ';' - | sed 's/;/; /g')"
   if ((rc == 0)); then result="pass"; else result="FAIL"; STATUS=1; fi
   ROWS+=("| $(date -u +%F) | $VERSION | $mode | $result | ${total:-no summary} | ${minutes} min | \`$COMMIT\` | ${failing:-—} |")
 done
