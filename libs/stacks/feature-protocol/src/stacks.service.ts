@@ -198,7 +198,7 @@ export class StacksService {
     const live = await this.journals.readLive(stack);
     if (live) return { body: live, compressed: false };
     if (stack.headVersion === null) return { body: emptyDeployment(), compressed: false };
-    return this.exportVersion(stack, stack.headVersion, acceptsGzip);
+    return this.exportStored(stack, stack.headVersion, acceptsGzip);
   }
 
   async exportVersion(stack: StackEntity, version: number, acceptsGzip: boolean): Promise<StateStream> {
@@ -207,6 +207,11 @@ export class StacksService {
       const live = await this.journals.readLive(stack);
       if (live) return { body: live, compressed: false };
     }
+    return this.exportStored(stack, version, acceptsGzip);
+  }
+
+  /** A version's stored checkpoint object (no journal replay). */
+  private async exportStored(stack: StackEntity, version: number, acceptsGzip: boolean): Promise<StateStream> {
     const row = await this.versions.find(stack.id, version);
     if (!row) throw ApiError.notFound(`Stack '${stack.stackName}' has no version ${version}`);
     const body = acceptsGzip ? await this.checkpoints.openCompressed(row.objectKey) : await this.checkpoints.openText(row.objectKey);
