@@ -11,13 +11,16 @@ import { dirname, join } from 'node:path';
  * emulator is served by the Go module proxy (gcp-kms-emulator, fake-cloud-kms: "This module
  * version is not available"), and Google's CLI ships no KMS emulator.
  *
- * Implemented: CreateKeyRing, GetKeyRing, CreateCryptoKey (ENCRYPT_DECRYPT, creates version 1),
- * GetCryptoKey, CreateCryptoKeyVersion, GetCryptoKeyVersion, UpdateCryptoKeyPrimaryVersion,
- * Encrypt, Decrypt — with the documented behaviour: Encrypt names the version used, Decrypt finds
- * the version from the ciphertext, CRC32C checks of requests (INVALID_ARGUMENT on mismatch) and
- * CRC32C fields in answers, AAD authenticated, INVALID_ARGUMENT for a ciphertext that does not
- * decrypt, NOT_FOUND / ALREADY_EXISTS / FAILED_PRECONDITION like the service. Everything else
- * answers UNIMPLEMENTED. Ciphertext: version id (uint32 BE) ‖ nonce (12) ‖ ciphertext ‖ tag (16).
+ * Implemented (GCP_KMS_EMULATOR_RPCS): CreateKeyRing, GetKeyRing, CreateCryptoKey (ENCRYPT_DECRYPT,
+ * SOFTWARE, creates version 1), GetCryptoKey, CreateCryptoKeyVersion, GetCryptoKeyVersion,
+ * UpdateCryptoKeyPrimaryVersion, Encrypt, Decrypt — with the behaviour service.proto documents:
+ * ids matching `[a-zA-Z0-9_-]{1,63}`, Encrypt names the version used, Decrypt finds the version
+ * from the ciphertext, plaintext and AAD at most 64 KiB, CRC32C checks of requests
+ * (INVALID_ARGUMENT on mismatch) and CRC32C fields in answers, AAD authenticated, INVALID_ARGUMENT
+ * for a ciphertext that does not decrypt, NOT_FOUND / ALREADY_EXISTS / FAILED_PRECONDITION like
+ * the service. Everything else answers UNIMPLEMENTED (other RPCs, other key purposes, HSM/EXTERNAL
+ * protection levels, skip_initial_version_creation). gcp-kms.emulator.spec.ts checks all of this
+ * against the protos. Ciphertext: version id (uint32 BE) ‖ nonce (12) ‖ ciphertext ‖ tag (16).
  */
 export interface GcpKmsEmulator {
   /** `127.0.0.1` and the port: `new KeyManagementServiceClient({ apiEndpoint, port, sslCreds: insecure })`. */
@@ -42,6 +45,30 @@ interface CryptoKey {
 type Call<T> = grpc.ServerUnaryCall<T, unknown>;
 type Callback = grpc.sendUnaryData<unknown>;
 type Msg = Record<string, unknown>;
+
+/**
+ * The RPCs of `google.cloud.kms.v1.KeyManagementService` the emulator implements, with the request
+ * and response message types (package google.cloud.kms.v1) service.proto declares for them. The
+ * emulator refuses to start if the loaded service disagrees; everything else is UNIMPLEMENTED.
+ */
+export const GCP_KMS_EMULATOR_RPCS = {
+  CreateKeyRing: { request: 'CreateKeyRingRequest', response: 'KeyRing' },
+  GetKeyRing: { request: 'GetKeyRingRequest', response: 'KeyRing' },
+  CreateCryptoKey: { request: 'CreateCryptoKeyRequest', response: 'CryptoKey' },
+  GetCryptoKey: { request: 'GetCryptoKeyRequest', response: 'CryptoKey' },
+  CreateCryptoKeyVersion: { request: 'CreateCryptoKeyVersionRequest', response: 'CryptoKeyVersion' },
+  GetCryptoKeyVersion: { request: 'GetCryptoKeyVersionRequest', response: 'CryptoKeyVersion' },
+  UpdateCryptoKeyPrimaryVersion: { request: 'UpdateCryptoKeyPrimaryVersionRequest', response: 'CryptoKey' },
+  Encrypt: { request: 'EncryptRequest', response: 'EncryptResponse' },
+  Decrypt: { request: 'DecryptRequest', response: 'DecryptResponse' },
+} as const satisfies Record<string, { request: string; response: string }>;
+type ImplementedRpc = keyof typeof GCP_KMS_EMULATOR_RPCS;
+
+/** `key_ring_id` and `crypto_key_id` (service.proto). */
+const RESOURCE_ID = /^[a-zA-Z0-9_-]{1,63}$/;
+const CRYPTO_KEY_NAME = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
+/** EncryptRequest: plaintext and additional_authenticated_data of SOFTWARE keys. */
+const MAX_SOFTWARE_BYTES = 64 * 1024;
 
 class RpcError extends Error {
   constructor(
@@ -134,6 +161,7 @@ export async function startGcpKmsEmulator(options: { host?: string; port?: numbe
     return v;
   };
   const findKey = (name: string): CryptoKey => {
+    if (!CRYPTO_KEY_NAME.test(name)) throw new RpcError(grpc.status.INVALID_ARGUMENT, `Invalid CryptoKey name ${JSON.stringify(name)}.`);
     const key = keys.get(name);
     if (!key) throw new RpcError(grpc.status.NOT_FOUND, `CryptoKey ${name} not found.`);
     return key;
@@ -153,10 +181,11 @@ export async function startGcpKmsEmulator(options: { host?: string; port?: numbe
     return true;
   };
 
-  const handlers: Record<string, (request: Msg) => Msg> = {
+  const handlers: Record<ImplementedRpc, (request: Msg) => Msg> = {
     CreateKeyRing(request) {
       const name = `${String(request['parent'])}/keyRings/${String(request['keyRingId'])}`;
       if (!/^projects\/[^/]+\/locations\/[^/]+$/.test(String(request['parent']))) throw new RpcError(grpc.status.INVALID_ARGUMENT, `Invalid parent ${String(request['parent'])}.`);
+      if (!RESOURCE_ID.test(String(request['keyRingId']))) throw new RpcError(grpc.status.INVALID_ARGUMENT, `key_ring_id must match ${RESOURCE_ID.source}.`);
       if (keyRings.has(name)) throw new RpcError(grpc.status.ALREADY_EXISTS, `KeyRing ${name} already exists.`);
       const created = new Date();
       keyRings.set(name, created);
@@ -170,8 +199,19 @@ export async function startGcpKmsEmulator(options: { host?: string; port?: numbe
     CreateCryptoKey(request) {
       const parent = String(request['parent']);
       if (!keyRings.has(parent)) throw new RpcError(grpc.status.NOT_FOUND, `KeyRing ${parent} not found.`);
+      if (!RESOURCE_ID.test(String(request['cryptoKeyId']))) throw new RpcError(grpc.status.INVALID_ARGUMENT, `crypto_key_id must match ${RESOURCE_ID.source}.`);
       const spec = (request['cryptoKey'] ?? {}) as Msg;
-      if (spec['purpose'] !== 'ENCRYPT_DECRYPT') throw new RpcError(grpc.status.UNIMPLEMENTED, `this emulator only has ENCRYPT_DECRYPT keys (asked for ${String(spec['purpose'])}).`);
+      const purpose = String(spec['purpose']);
+      if (purpose === 'CRYPTO_KEY_PURPOSE_UNSPECIFIED') throw new RpcError(grpc.status.INVALID_ARGUMENT, 'crypto_key.purpose is required.');
+      if (purpose !== 'ENCRYPT_DECRYPT') throw new RpcError(grpc.status.UNIMPLEMENTED, `this emulator only has ENCRYPT_DECRYPT keys (asked for ${purpose}).`);
+      const template = (spec['versionTemplate'] ?? {}) as Msg;
+      const algorithm = typeof template['algorithm'] === 'string' ? template['algorithm'] : 'CRYPTO_KEY_VERSION_ALGORITHM_UNSPECIFIED';
+      if (algorithm !== 'CRYPTO_KEY_VERSION_ALGORITHM_UNSPECIFIED' && algorithm !== 'GOOGLE_SYMMETRIC_ENCRYPTION') {
+        throw new RpcError(grpc.status.INVALID_ARGUMENT, `Algorithm ${algorithm} does not fit purpose ENCRYPT_DECRYPT.`);
+      }
+      const protection = typeof template['protectionLevel'] === 'string' ? template['protectionLevel'] : 'PROTECTION_LEVEL_UNSPECIFIED';
+      if (protection !== 'PROTECTION_LEVEL_UNSPECIFIED' && protection !== 'SOFTWARE') throw new RpcError(grpc.status.UNIMPLEMENTED, `this emulator only has SOFTWARE keys (asked for ${protection}).`);
+      if (request['skipInitialVersionCreation'] === true) throw new RpcError(grpc.status.UNIMPLEMENTED, 'skip_initial_version_creation (key import) is not implemented by this emulator.');
       const name = `${parent}/cryptoKeys/${String(request['cryptoKeyId'])}`;
       if (keys.has(name)) throw new RpcError(grpc.status.ALREADY_EXISTS, `CryptoKey ${name} already exists.`);
       const key: CryptoKey = { name, primary: 1, versions: new Map(), createdAt: new Date() };
@@ -207,7 +247,8 @@ export async function startGcpKmsEmulator(options: { host?: string; port?: numbe
       if (version.state !== 'ENABLED') throw new RpcError(grpc.status.FAILED_PRECONDITION, `CryptoKeyVersion ${version.id} is not ENABLED.`);
       const plaintext = request['plaintext'] as Buffer;
       const aad = request['additionalAuthenticatedData'] as Buffer;
-      if (plaintext.length > 64 * 1024) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'The plaintext is larger than 64 KiB.');
+      if (plaintext.length > MAX_SOFTWARE_BYTES) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'The plaintext is larger than 64 KiB.');
+      if (aad.length > MAX_SOFTWARE_BYTES) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'The additional authenticated data is larger than 64 KiB.');
       const verifiedPlaintext = checkCrc(plaintext, request['plaintextCrc32c'], 'plaintext_crc32c');
       const verifiedAad = checkCrc(aad, request['additionalAuthenticatedDataCrc32c'], 'additional_authenticated_data_crc32c');
       const nonce = randomBytes(12);
@@ -250,10 +291,16 @@ export async function startGcpKmsEmulator(options: { host?: string; port?: numbe
   };
 
   const service = loadService();
+  for (const [rpc, types] of Object.entries(GCP_KMS_EMULATOR_RPCS)) {
+    const definition = service[rpc] as (grpc.MethodDefinition<unknown, unknown> & { requestType?: { type?: { name?: string } }; responseType?: { type?: { name?: string } } }) | undefined;
+    const actual = { request: definition?.requestType?.type?.name, response: definition?.responseType?.type?.name };
+    if (!definition || definition.requestStream || definition.responseStream || actual.request !== types.request || actual.response !== types.response) {
+      throw new Error(`the GCP KMS emulator implements ${rpc}(${types.request}) → ${types.response}, but the @google-cloud/kms protos declare ${definition ? `${actual.request} → ${actual.response}` : 'no such RPC'}`);
+    }
+  }
   const implementation: grpc.UntypedServiceImplementation = {};
-  for (const [method, definition] of Object.entries(service)) {
-    const rpc = definition.originalName ?? method;
-    const handler = handlers[method] ?? handlers[rpc[0].toUpperCase() + rpc.slice(1)];
+  for (const method of Object.keys(service)) {
+    const handler = Object.hasOwn(handlers, method) ? handlers[method as ImplementedRpc] : undefined;
     implementation[method] = (call: Call<Msg>, callback: Callback) => {
       if (!handler) {
         callback({ code: grpc.status.UNIMPLEMENTED, details: `${method} is not implemented by the Stackyard GCP KMS emulator` });
