@@ -1,14 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startSuite, type StartSuiteOptions, type Suite } from '@stackyard/shared-launcher';
+import { startSuite, type S3Options, type StartSuiteOptions, type Suite } from '@stackyard/shared-launcher';
 import { startMariadb, startVersitygw, tempDir } from '@stackyard/testing';
 import { uploadModeEnv } from './upload-mode';
 
 export type SuiteModeName = 'embedded' | 'mariadb-s3';
 
+/** Where a `mariadb-s3` suite keeps its data, for tests that inspect what was stored. */
+export interface ExternalStorage {
+  /** The MariaDB server as the application user (`mysql://user:pw@127.0.0.1:port/…`). */
+  mysqlUrl: string;
+  /** The suite's own databases on that server, one per service. */
+  databases: { api: string; identity: string; secrets: string };
+  s3: S3Options;
+}
+
 export interface StartedSuite {
   mode: SuiteModeName;
   suite: Suite;
+  /** `mariadb-s3` only; the embedded mode keeps everything under `suite.dataDir`. */
+  external?: ExternalStorage;
   /** Stops the suite, then the peers this call started (shared peers are left running). */
   stop(): Promise<void>;
 }
@@ -49,19 +60,22 @@ export async function startSuiteInMode(mode: SuiteModeName, requested: Partial<S
     throw error;
   });
   try {
+    const databasePrefix = `e2e_${randomBytes(4).toString('hex')}`;
+    const external: ExternalStorage = {
+      mysqlUrl: db.url,
+      // The names the launcher gives the databases it creates for a prefix (start-suite.ts).
+      databases: { api: `${databasePrefix}_api`, identity: `${databasePrefix}_identity`, secrets: `${databasePrefix}_secrets` },
+      s3: { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, bucket: s3.uniqueBucket('e2e') },
+    };
     const suite = await startSuite({
       ...options,
       dataDir,
-      mode: {
-        mysqlUrl: db.url,
-        databasePrefix: `e2e_${randomBytes(4).toString('hex')}`,
-        dropDatabasesOnStop: true,
-        s3: { endpoint: s3.endpoint, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, bucket: s3.uniqueBucket('e2e') },
-      },
+      mode: { mysqlUrl: external.mysqlUrl, databasePrefix, dropDatabasesOnStop: true, s3: external.s3 },
     });
     return {
       mode,
       suite,
+      external,
       stop: async () => {
         try {
           await suite.stop();

@@ -31,6 +31,20 @@ export interface WorkflowProgramSpec {
    * `groupSummary` does too.
    */
   component?: { round: number; children: number };
+  /**
+   * Distinctive values for the plaintext scan (e2e/secrets): item 0 gets `secretToken` as its secret
+   * `token` input and `plainLabel` as its (plain) label, and its provider returns the token reversed
+   * as its secret `derivedSecret` output — a secret that exists only as an output, never as an
+   * input. The stack gets the outputs `scanSecret` (secret) and `scanPlain` (plain).
+   */
+  markers?: ScanMarkers;
+}
+
+export interface ScanMarkers {
+  secretToken: string;
+  secretOutput: string;
+  plainOutput: string;
+  plainLabel: string;
 }
 
 export interface ItemInputs {
@@ -41,6 +55,8 @@ export interface ItemInputs {
   block?: { startedFile: string; releaseFile: string };
   /** Changing it forces a replacement (see `WorkflowProgramSpec.replace`). */
   replaceKey?: string;
+  /** `derivedSecret` is the token reversed rather than `derived-secret-<index>-<generation>`. */
+  deriveFromToken?: boolean;
 }
 
 /**
@@ -74,12 +90,14 @@ const itemProvider: pulumi.dynamic.ResourceProvider = {
     const { block: _block, ...kept } = inputs;
     return {
       id: `item-${inputs.index}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
-      outs: { ...kept, derivedSecret: `derived-secret-${inputs.index}-${inputs.generation}` },
+      outs: { ...kept, derivedSecret: inputs.deriveFromToken === true ? [...inputs.token].reverse().join('') : `derived-secret-${inputs.index}-${inputs.generation}` },
     };
   },
   update(_id: string, _olds: ItemInputs, news: ItemInputs) {
     const { block: _block, ...kept } = news;
-    return Promise.resolve({ outs: { ...kept, derivedSecret: `derived-secret-${news.index}-${news.generation}` } });
+    return Promise.resolve({
+      outs: { ...kept, derivedSecret: news.deriveFromToken === true ? [...news.token].reverse().join('') : `derived-secret-${news.index}-${news.generation}` },
+    });
   },
   delete() {
     // Nothing outside Pulumi's state to remove.
@@ -151,8 +169,8 @@ export const EXPECTED = {
  * The inline program: N dynamic resources with secret inputs (`pulumi.secret`) and secret outputs
  * (`additionalSecretOutputs`), plus plain and secret stack outputs, one of them from the secret
  * config value `dbPassword` set with `pulumi config set --secret`. The optional spec fields add
- * omissions, replacements and a component (see WorkflowProgramSpec); drift comes from
- * DRIFT_FILE_ENV.
+ * omissions, replacements, a component and scan markers (see WorkflowProgramSpec); drift comes
+ * from DRIFT_FILE_ENV.
  */
 export function workflowProgram(spec: WorkflowProgramSpec): () => Promise<Record<string, unknown>> {
   return () => {
@@ -164,16 +182,18 @@ export function workflowProgram(spec: WorkflowProgramSpec): () => Promise<Record
       const block = spec.block?.index === index ? { startedFile: spec.block.startedFile, releaseFile: spec.block.releaseFile } : undefined;
       const deleteFirst = spec.replaceDeleteFirst?.includes(index) === true;
       const replaceKey = deleteFirst ? 'dbr' : spec.replace?.includes(index) ? 'cbd' : undefined;
+      const scanned = index === 0 ? spec.markers : undefined;
       items.push(
         new Item(
           `item-${index}`,
           {
             index,
             generation: spec.generation,
-            label: spec.relabel?.includes(index) ? `item number ${index} (relabelled)` : `item number ${index}`,
-            token: pulumi.secret(`token-${index}`),
+            label: scanned?.plainLabel ?? (spec.relabel?.includes(index) ? `item number ${index} (relabelled)` : `item number ${index}`),
+            token: pulumi.secret(scanned?.secretToken ?? `token-${index}`),
             ...(block ? { block } : {}),
             ...(replaceKey ? { replaceKey } : {}),
+            ...(scanned ? { deriveFromToken: true } : {}),
           },
           { additionalSecretOutputs: ['derivedSecret'], ...(deleteFirst ? { deleteBeforeReplace: true } : {}) },
         ),
@@ -188,6 +208,7 @@ export function workflowProgram(spec: WorkflowProgramSpec): () => Promise<Record
       apiKey: pulumi.secret(EXPECTED.apiKey),
       firstDerivedSecret: items[0]?.derivedSecret,
       ...(group ? { groupSummary: group.summary } : {}),
+      ...(spec.markers ? { scanSecret: pulumi.secret(spec.markers.secretOutput), scanPlain: spec.markers.plainOutput } : {}),
     });
   };
 }
