@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { seconds } from './log';
+import { ms, table } from './markdown';
 import { BACKEND_IDS, BACKEND_TITLES, type BackendId, maxSizeOf, type StackyardMode } from './options';
 import { type BenchResults, type OpMeasurement, REPORT_FILE, WORKLOAD_OPS, type WorkloadOp } from './results';
 import { MiB } from './stats';
+import { secretsSection } from './secrets/report';
 
 const OP_TITLES: Record<WorkloadOp, string> = {
   up: '`pulumi up`: create N resources',
@@ -23,7 +25,6 @@ interface TargetRow {
 
 const ratioText = (r: number | undefined) => (r === undefined ? '—' : `${r.toFixed(r < 0.1 ? 3 : 2)}×`);
 const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : `${(bytes / MiB).toFixed(1)} MiB`);
-const ms = (v: number | undefined) => (v === undefined ? '—' : v >= 1000 ? seconds(v) : `${v.toFixed(v < 10 ? 2 : 1)} ms`);
 
 function measurement(results: BenchResults, backend: BackendId, size: number, op: WorkloadOp): OpMeasurement | undefined {
   return results.workload.find((c) => c.backend === backend && c.size === size)?.ops[op];
@@ -81,11 +82,6 @@ function targets(results: BenchResults): TargetRow[] {
     });
   }
   return rows;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
 function cellText(results: BenchResults, backend: BackendId, size: number, op: WorkloadOp): string {
@@ -288,6 +284,8 @@ ${results.backends.map((b) => `- **${b.title}**: ${b.notes.join('; ')}${b.journa
 ${serverSection(results)}${failuresSection(results)}`;
 }
 
+/** BENCHMARKS.md: the main results, then the secrets benchmark's section when it has been run. */
 export function writeReport(results: BenchResults, file = REPORT_FILE): void {
-  writeFileSync(file, renderReport(results));
+  const secrets = secretsSection();
+  writeFileSync(file, renderReport(results) + (secrets ? `\n${secrets}` : ''));
 }
