@@ -82,4 +82,29 @@ void describe('loadSecretsConfig', () => {
     assert.equal(sut.VAULT_KUBERNETES_MOUNT, 'kubernetes');
     assert.equal(sut.LOCAL_KEY_FILE, undefined);
   });
+
+  void it('reads an unwrap-only previous provider from STACKYARD_PREVIOUS_*, named so in its problems', () => {
+    const vault = { STACKYARD_KEY_PROVIDER: 'vault', STACKYARD_VAULT_ADDR: 'https://vault:8200', STACKYARD_VAULT_TRANSIT_KEY: 'stackyard', STACKYARD_VAULT_TOKEN: 't' };
+    assert.equal(loadSecretsConfig({ ...base, ...vault }).previousKeyProvider, undefined);
+    const migrating = loadSecretsConfig({ ...base, ...vault, STACKYARD_PREVIOUS_KEY_PROVIDER: 'local', STACKYARD_PREVIOUS_LOCAL_KEY_FILE: '/keys/old', STACKYARD_PREVIOUS_GENERATE_LOCAL_KEY: 'true' });
+    assert.equal(migrating.KEY_PROVIDER, 'vault');
+    assert.equal(migrating.previousKeyProvider?.KEY_PROVIDER, 'local');
+    assert.equal(migrating.previousKeyProvider?.LOCAL_KEY_FILE, '/keys/old');
+    assert.equal(migrating.previousKeyProvider?.GENERATE_LOCAL_KEY, false, 'a key being moved away from is never generated');
+    assert.throws(
+      () => loadSecretsConfig({ ...base, STACKYARD_LOCAL_KEY_FILE: '/keys/new', STACKYARD_PREVIOUS_KEY_PROVIDER: 'vault', STACKYARD_PREVIOUS_VAULT_ADDR: 'not a url' }),
+      (error: unknown) =>
+        error instanceof ConfigError && /STACKYARD_PREVIOUS_VAULT_ADDR: must be an http\(s\):\/\/ URL/.test(error.message) && !/STACKYARD_VAULT_ADDR/.test(error.message),
+    );
+    assert.throws(
+      () => loadSecretsConfig({ ...base, STACKYARD_LOCAL_KEY_FILE: '/keys/new', STACKYARD_PREVIOUS_KEY_PROVIDER: 'vault', STACKYARD_PREVIOUS_VAULT_ADDR: 'https://vault:8200' }),
+      (error: unknown) => error instanceof ConfigError && /STACKYARD_PREVIOUS_VAULT_TRANSIT_KEY is required with STACKYARD_PREVIOUS_KEY_PROVIDER=vault/.test(error.message),
+    );
+  });
+
+  void it('admin commands need no listener settings', () => {
+    const admin = loadSecretsConfig({ STACKYARD_DATABASE_URL: 'sqlite:/tmp/s.db', STACKYARD_LOCAL_KEY_FILE: '/keys/kek' }, { listener: false });
+    assert.equal(admin.KEY_PROVIDER, 'local');
+    assert.throws(() => loadSecretsConfig({ STACKYARD_DATABASE_URL: 'sqlite:/tmp/s.db', STACKYARD_LOCAL_KEY_FILE: '/keys/kek' }), /TLS_CERT_FILE/);
+  });
 });

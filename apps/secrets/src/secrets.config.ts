@@ -17,12 +17,8 @@ export const SECRETS_CONFIG_ALIASES = { PULUMI_LOCAL_KEYS: 'LOCAL_KEY_FILE' };
 /** Only what the migration Job needs: it must not require TLS files or the key. */
 export const secretsMigrateConfigSchema = z.object({ DATABASE_URL: databaseUrl });
 
-export const secretsConfigSchema = z.object({
-  ...serviceConfigShape,
-  PORT: serviceConfigShape.PORT.default(7444),
-  DATABASE_URL: databaseUrl,
-  /** Run pending migrations at start; the chart turns this off and runs `migrate.js` as a Job. */
-  MIGRATE_ON_START: envBoolean.default(true),
+/** Everything that selects and reaches a key provider; also read with the PREVIOUS_ prefix. */
+const keyProviderShape = {
   /** Where the key-encryption key lives (see libs/secrets/key-providers). */
   KEY_PROVIDER: z.enum(KEY_PROVIDERS, { error: `must be one of ${KEY_PROVIDERS.join(', ')}` }).default('local'),
   /** The local KEK file (or a directory holding exactly one); alias `PULUMI_LOCAL_KEYS`. */
@@ -62,20 +58,44 @@ export const secretsConfigSchema = z.object({
   GCP_KMS_CREDENTIALS_FILE: z.string().optional(),
   GCP_KMS_INSECURE_PLAINTEXT: envBoolean.default(false),
   GCP_KMS_CA_FILE: z.string().optional(),
+};
+
+export const keyProviderConfigSchema = z.object(keyProviderShape);
+export type KeyProviderConfig = z.infer<typeof keyProviderConfigSchema>;
+
+export const secretsConfigSchema = z.object({
+  ...serviceConfigShape,
+  PORT: serviceConfigShape.PORT.default(7444),
+  DATABASE_URL: databaseUrl,
+  /** Run pending migrations at start; the chart turns this off and runs `migrate.js` as a Job. */
+  MIGRATE_ON_START: envBoolean.default(true),
+  ...keyProviderShape,
   DATA_KEY_CACHE_SIZE: envPositiveInt.default(10_000),
   DATA_KEY_CACHE_TTL_SECONDS: envPositiveInt.default(600),
 });
 
-export type SecretsConfig = z.infer<typeof secretsConfigSchema>;
+export type SecretsConfig = z.infer<typeof secretsConfigSchema> & {
+  /**
+   * A provider that only unwraps, set with the same variables prefixed `STACKYARD_PREVIOUS_`
+   * (e.g. `STACKYARD_PREVIOUS_KEY_PROVIDER=local`, `STACKYARD_PREVIOUS_LOCAL_KEY_FILE=…`): the one
+   * a KEK rotation or provider migration moves away from, until `rewrap` has moved every key.
+   */
+  previousKeyProvider?: KeyProviderConfig;
+};
 
-export function secretsConfigProblems(config: SecretsConfig): string[] {
-  const problems = [...internalListenerProblems(config), ...databaseUrlProblems(config.DATABASE_URL)];
-  const need = (keys: Array<keyof SecretsConfig>): void => {
-    for (const key of keys) if (config[key] === undefined) problems.push(`STACKYARD_${key} is required with STACKYARD_KEY_PROVIDER=${config.KEY_PROVIDER}`);
+export function secretsConfigProblems(config: SecretsConfig, options: { listener: boolean } = { listener: true }): string[] {
+  return [...(options.listener ? internalListenerProblems(config) : []), ...databaseUrlProblems(config.DATABASE_URL), ...keyProviderProblems(config)];
+}
+
+/** Cross-field rules of one provider's settings; `prefix` names the variables in messages. */
+export function keyProviderProblems(config: KeyProviderConfig, prefix = 'STACKYARD_'): string[] {
+  const problems: string[] = [];
+  const need = (keys: Array<keyof KeyProviderConfig>): void => {
+    for (const key of keys) if (config[key] === undefined) problems.push(`${prefix}${key} is required with ${prefix}KEY_PROVIDER=${config.KEY_PROVIDER}`);
   };
   switch (config.KEY_PROVIDER) {
     case 'local':
-      if (!config.LOCAL_KEY_FILE) problems.push('STACKYARD_LOCAL_KEY_FILE (or PULUMI_LOCAL_KEYS) is required with the local key provider');
+      if (!config.LOCAL_KEY_FILE) problems.push(prefix === 'STACKYARD_' ? 'STACKYARD_LOCAL_KEY_FILE (or PULUMI_LOCAL_KEYS) is required with the local key provider' : `${prefix}LOCAL_KEY_FILE is required with the local key provider`);
       break;
     case 'vault':
       need(['VAULT_ADDR', 'VAULT_TRANSIT_KEY']);
@@ -87,15 +107,15 @@ export function secretsConfigProblems(config: SecretsConfig): string[] {
       break;
     case 'azure-keyvault':
       need(['AZURE_KEYVAULT_URL', 'AZURE_KEYVAULT_KEY_NAME', 'AZURE_KEYVAULT_ACCESS_TOKEN_PATH']);
-      if (config.AZURE_KEYVAULT_URL?.startsWith('http:')) problems.push('STACKYARD_AZURE_KEYVAULT_URL must be https');
+      if (config.AZURE_KEYVAULT_URL?.startsWith('http:')) problems.push(`${prefix}AZURE_KEYVAULT_URL must be https`);
       break;
     case 'gcp-kms':
       need(['GCP_KMS_CRYPTO_KEY']);
       if (config.GCP_KMS_CRYPTO_KEY && !/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/.test(config.GCP_KMS_CRYPTO_KEY)) {
-        problems.push('STACKYARD_GCP_KMS_CRYPTO_KEY must look like projects/P/locations/L/keyRings/R/cryptoKeys/K');
+        problems.push(`${prefix}GCP_KMS_CRYPTO_KEY must look like projects/P/locations/L/keyRings/R/cryptoKeys/K`);
       }
       if (config.GCP_KMS_INSECURE_PLAINTEXT && !/^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)$/.test(config.GCP_KMS_ENDPOINT)) {
-        problems.push('STACKYARD_GCP_KMS_INSECURE_PLAINTEXT is only allowed with a loopback STACKYARD_GCP_KMS_ENDPOINT (an emulator)');
+        problems.push(`${prefix}GCP_KMS_INSECURE_PLAINTEXT is only allowed with a loopback ${prefix}GCP_KMS_ENDPOINT (an emulator)`);
       }
       if (!config.GCP_KMS_INSECURE_PLAINTEXT) need(['GCP_KMS_CREDENTIALS_FILE']);
       break;
@@ -104,9 +124,35 @@ export function secretsConfigProblems(config: SecretsConfig): string[] {
 }
 
 
-export function loadSecretsConfig(env: NodeJS.ProcessEnv): SecretsConfig {
-  const config = loadConfig(secretsConfigSchema, { env, aliases: SECRETS_CONFIG_ALIASES });
-  const problems = secretsConfigProblems(config);
+/**
+ * The service's settings. `listener: false` is for the admin commands, which share the service's
+ * environment (database, providers) but listen on nothing, so they need no TLS files.
+ */
+export function loadSecretsConfig(env: NodeJS.ProcessEnv, options: { listener: boolean } = { listener: true }): SecretsConfig {
+  const config: SecretsConfig = loadConfig(secretsConfigSchema, { env, aliases: SECRETS_CONFIG_ALIASES });
+  const problems = secretsConfigProblems(config, options);
+  const previous = loadPreviousKeyProviderConfig(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
+  if (previous) config.previousKeyProvider = previous;
   return config;
+}
+
+const PREVIOUS_PREFIX = 'STACKYARD_PREVIOUS_';
+
+/** The unwrap-only provider from `STACKYARD_PREVIOUS_*`, or undefined when none is set. */
+function loadPreviousKeyProviderConfig(env: NodeJS.ProcessEnv, problems: string[]): KeyProviderConfig | undefined {
+  if (!env[`${PREVIOUS_PREFIX}KEY_PROVIDER`] && !env[`${PREVIOUS_PREFIX}KEY_PROVIDER_FILE`]) return undefined;
+  const unprefixed: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) if (name.startsWith(PREVIOUS_PREFIX)) unprefixed[`STACKYARD_${name.slice(PREVIOUS_PREFIX.length)}`] = value;
+  let previous: KeyProviderConfig;
+  try {
+    // No aliases and never generated: the key being moved away from must already exist.
+    previous = { ...loadConfig(keyProviderConfigSchema, { env: unprefixed }), GENERATE_LOCAL_KEY: false };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems.map((p) => p.replaceAll('STACKYARD_', PREVIOUS_PREFIX)));
+    return undefined;
+  }
+  problems.push(...keyProviderProblems(previous, PREVIOUS_PREFIX));
+  return previous;
 }

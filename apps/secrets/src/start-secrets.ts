@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { readFileSync } from 'node:fs';
-import { type KeyProvider, LocalKeyProvider } from '@stackyard/secrets-domain';
+import { type KeyProvider, KeyRing, LocalKeyProvider } from '@stackyard/secrets-domain';
 import { AwsKmsKeyProvider, AzureKeyVaultKeyProvider, GcpKmsKeyProvider, type GcpKmsKeyProviderOptions, VaultTransitKeyProvider } from '@stackyard/secrets-key-providers';
 import { KekCanaryRepository, KekCanaryService, loadLocalKeyFile } from '@stackyard/secrets-feature-keys';
 import { runMigrations } from '@stackyard/shared-db';
@@ -8,14 +8,14 @@ import { createLogger, type RunningService, startService } from '@stackyard/shar
 import type { LoggerService } from '@nestjs/common';
 import { AppModule } from './app.module';
 import { createSecretsDataSource, SECRETS_MIGRATION_LOCK } from './data-source';
-import type { SecretsConfig } from './secrets.config';
+import type { KeyProviderConfig, SecretsConfig } from './secrets.config';
 
 /** Peers allowed to call secrets: the api (stack secrets), identity and the console's backend. */
 export const SECRETS_ALLOWED_PEERS = ['api', 'identity', 'console-backend'];
 
 export interface RunningSecrets extends RunningService {
   dataSource: DataSource;
-  keyProvider: KeyProvider;
+  keyProvider: KeyRing;
 }
 
 /**
@@ -25,9 +25,12 @@ export interface RunningSecrets extends RunningService {
  */
 export async function startSecrets(config: SecretsConfig): Promise<RunningSecrets> {
   const logger = createLogger('secrets', config);
-  const keyProvider = createKeyProvider(config, logger);
+  const keyProvider = createKeyRing(config, logger);
+  if (keyProvider.previous.length > 0) {
+    logger.log(`unwrapping with the previous key provider (${config.previousKeyProvider?.KEY_PROVIDER}) too; new keys are wrapped by ${config.KEY_PROVIDER}. Run the admin command \`rewrap\`, then drop the STACKYARD_PREVIOUS_* settings`);
+  }
   // A remote provider must answer before anything else: a clear start-up error beats a canary failure.
-  if (config.KEY_PROVIDER !== 'local') await keyProvider.check();
+  await keyProvider.check();
   const dataSource = createSecretsDataSource(config.DATABASE_URL);
   await dataSource.initialize();
   try {
@@ -59,8 +62,14 @@ export async function startSecrets(config: SecretsConfig): Promise<RunningSecret
   }
 }
 
+/** The active provider plus the unwrap-only previous one, when configured. */
+export function createKeyRing(config: SecretsConfig, logger: LoggerService): KeyRing {
+  const previous = config.previousKeyProvider ? [createKeyProvider(config.previousKeyProvider, logger)] : [];
+  return new KeyRing(createKeyProvider(config, logger), previous);
+}
+
 /** Builds the configured provider; every remote one gets explicit endpoint and credentials only. */
-export function createKeyProvider(config: SecretsConfig, logger: LoggerService): KeyProvider {
+export function createKeyProvider(config: KeyProviderConfig, logger: LoggerService): KeyProvider {
   const text = (path: string | undefined): string | undefined => (path ? readFileSync(path, 'utf8') : undefined);
   switch (config.KEY_PROVIDER) {
     case 'vault':

@@ -1,5 +1,6 @@
 export * from './bounded-ttl-cache';
 export * from './key-provider';
+export * from './key-ring';
 export * from './key-wrap';
 export * from './local-key-provider';
 export * from './secrets.errors';

@@ -26,4 +26,11 @@ export interface KeyProvider {
   unwrap(wrapped: WrappedKey, context: string): Promise<Buffer>;
   /** Rejects when the provider cannot serve (readiness; KMS reachability). */
   check(): Promise<void>;
+  /**
+   * Makes a new version of the KEK the one `wrap` uses, on the provider itself, keeping the older
+   * versions able to unwrap (Vault Transit `rotate`, a new GCP primary version, a new Key Vault
+   * key version). Absent where the provider has no such operation (the local key: a new key file
+   * is a migration; AWS KMS rotates its key material itself, invisibly).
+   */
+  rotate?(): Promise<void>;
 }

@@ -7,21 +7,24 @@ import { StackDataKeyRepository } from './stack-data-key.repository';
 import { KEY_PROVIDER, SECRETS_KEYS_OPTIONS, type SecretsKeysOptions } from './secrets-keys.options';
 
 export interface DataKey {
-  /** The version written into each value envelope; one key per stack today, so always 1. */
+  /** The version written into each value envelope this key seals. */
   version: number;
   key: KeyObject;
 }
 
-export const DATA_KEY_VERSION = 1;
+export const FIRST_DATA_KEY_VERSION = 1;
+const MAX_ROTATE_ATTEMPTS = 20;
 
 /**
  * Per-stack data keys: created on a stack's first encryption, stored wrapped by the KEK, and kept
  * unwrapped in a bounded, expiring cache so the hot path costs no database read and no KEK call.
+ * A stack may have several versions (data-key rotation); new values are sealed with the newest,
+ * which every replica picks up within the cache TTL, and each older one still opens its values.
  */
 @Injectable()
 export class DataKeyService {
   private readonly cache: BoundedTtlCache<string, DataKey>;
-  /** One database/KEK round trip per stack at a time, however many requests arrive together. */
+  /** One database/KEK round trip per key at a time, however many requests arrive together. */
   private readonly inFlight = new Map<string, Promise<DataKey | undefined>>();
   private readonly now: () => number;
 
@@ -34,67 +37,45 @@ export class DataKeyService {
     this.cache = new BoundedTtlCache(options.cacheMaxEntries, options.cacheTtlMs, this.now);
   }
 
-  /** The stack's key, creating it on first use. */
+  /** The stack's newest key, creating version 1 on first use. */
   async forEncrypt(stackId: string): Promise<DataKey> {
-    const key = await this.load(stackId, true);
+    const key = await this.load(`latest:${stackId}`, () => this.fetchLatest(stackId));
     if (!key) throw new Error(`no data key could be created for stack ${stackId}`);
+    // What it seals is decrypted next, by version: no second unwrap for the same key.
+    const byVersion = `v${key.version}:${stackId}`;
+    if (!this.cache.get(byVersion)) this.cache.set(byVersion, key);
     return key;
   }
 
-  /** The stack's key, or undefined when nothing was ever encrypted for the stack. */
-  forDecrypt(stackId: string): Promise<DataKey | undefined> {
-    return this.load(stackId, false);
+  /** One version of the stack's key, or undefined when the stack has no such version. */
+  forDecrypt(stackId: string, version: number): Promise<DataKey | undefined> {
+    return this.load(`v${version}:${stackId}`, () => this.fetchVersion(stackId, version));
   }
 
-  private load(stackId: string, create: boolean): Promise<DataKey | undefined> {
-    const cached = this.cache.get(stackId);
-    if (cached) return Promise.resolve(cached);
-    const flightKey = `${create ? 'c' : 'r'}:${stackId}`;
-    let flight = this.inFlight.get(flightKey);
-    if (!flight) {
-      flight = this.fetch(stackId, create).finally(() => this.inFlight.delete(flightKey));
-      this.inFlight.set(flightKey, flight);
+  /**
+   * Adds the next version of the stack's key (the stack's first if it has none) and returns its
+   * number. Values sealed before keep opening with their version; this replica seals with the new
+   * one at once, other replicas within the cache TTL.
+   */
+  async rotate(stackId: string): Promise<number> {
+    for (let attempt = 0; attempt < MAX_ROTATE_ATTEMPTS; attempt++) {
+      const latest = await this.repository.findLatest(stackId);
+      const version = (latest?.keyVersion ?? 0) + 1;
+      const created = await this.create(stackId, version);
+      if (created) {
+        this.cache.set(`latest:${stackId}`, created);
+        this.cache.set(`v${version}:${stackId}`, created);
+        return version;
+      }
+      // A concurrent rotation took this number; take the next one.
     }
-    return flight;
+    throw new Error(`could not add a data key version to stack ${stackId} after ${MAX_ROTATE_ATTEMPTS} attempts (concurrent rotations?)`);
   }
 
-  private async fetch(stackId: string, create: boolean): Promise<DataKey | undefined> {
-    let row = await this.repository.find(stackId);
-    if (!row) {
-      if (!create) return undefined;
-      const created = await this.create(stackId);
-      if (created) return this.remember(stackId, created);
-      // Another replica (or request) inserted first: its key is the stack's key, not ours.
-      row = await this.repository.find(stackId);
-      if (!row) throw new Error(`the data key of stack ${stackId} was inserted concurrently but cannot be read back`);
-    }
-    return this.remember(stackId, await this.unwrap(row));
-  }
-
-  /** A fresh key, if this call's insert won; undefined if a concurrent writer's did. */
-  private async create(stackId: string): Promise<DataKey | undefined> {
-    const raw = randomBytes(32);
+  /** Opens a stored key with the configured provider(s); used by re-wrapping too. */
+  async unwrapRow(row: StackDataKeyEntity): Promise<Buffer> {
     try {
-      const wrapped = await this.provider.wrap(raw, stackKeyContext(stackId)).catch((error: unknown) => {
-        throw providerDown(error) ?? error;
-      });
-      const inserted = await this.repository.insertIfAbsent({
-        stackId,
-        wrappedKey: wrapped.wrapped.toString('base64'),
-        kekId: wrapped.keyId,
-        kekVersion: wrapped.keyVersion,
-        createdAt: this.now(),
-      });
-      return inserted ? { version: DATA_KEY_VERSION, key: createSecretKey(raw) } : undefined;
-    } finally {
-      raw.fill(0);
-    }
-  }
-
-  private async unwrap(row: StackDataKeyEntity): Promise<DataKey> {
-    let raw: Buffer;
-    try {
-      raw = await this.provider.unwrap(
+      return await this.provider.unwrap(
         { keyId: row.kekId, keyVersion: row.kekVersion, wrapped: Buffer.from(row.wrappedKey, 'base64') },
         stackKeyContext(row.stackId),
       );
@@ -103,18 +84,71 @@ export class DataKeyService {
       if (down) throw down;
       // A server-side fault (wrong KEK slipped past the canary, or an altered row): a 500 whose
       // detail goes to the log, not to the caller.
-      throw new Error(`the data key of stack ${row.stackId} cannot be unwrapped: ${(error as Error).message}`);
+      throw new Error(`data key v${row.keyVersion} of stack ${row.stackId} cannot be unwrapped: ${(error as Error).message}`);
     }
+  }
+
+  private load(cacheKey: string, fetch: () => Promise<DataKey | undefined>): Promise<DataKey | undefined> {
+    const cached = this.cache.get(cacheKey);
+    if (cached) return Promise.resolve(cached);
+    let flight = this.inFlight.get(cacheKey);
+    if (!flight) {
+      flight = fetch()
+        .then((key) => {
+          if (key) this.cache.set(cacheKey, key);
+          return key;
+        })
+        .finally(() => this.inFlight.delete(cacheKey));
+      this.inFlight.set(cacheKey, flight);
+    }
+    return flight;
+  }
+
+  private async fetchLatest(stackId: string): Promise<DataKey> {
+    let row = await this.repository.findLatest(stackId);
+    if (!row) {
+      const created = await this.create(stackId, FIRST_DATA_KEY_VERSION);
+      if (created) return created;
+      // Another replica (or request) inserted first: its key is the stack's key, not ours.
+      row = await this.repository.findLatest(stackId);
+      if (!row) throw new Error(`the data key of stack ${stackId} was inserted concurrently but cannot be read back`);
+    }
+    return this.toDataKey(row);
+  }
+
+  private async fetchVersion(stackId: string, version: number): Promise<DataKey | undefined> {
+    const row = await this.repository.find(stackId, version);
+    return row ? this.toDataKey(row) : undefined;
+  }
+
+  /** A fresh key as `version`, if this call's insert won; undefined if a concurrent writer's did. */
+  private async create(stackId: string, version: number): Promise<DataKey | undefined> {
+    const raw = randomBytes(32);
     try {
-      return { version: DATA_KEY_VERSION, key: createSecretKey(raw) };
+      const wrapped = await this.provider.wrap(raw, stackKeyContext(stackId)).catch((error: unknown) => {
+        throw providerDown(error) ?? error;
+      });
+      const inserted = await this.repository.insertIfAbsent({
+        stackId,
+        keyVersion: version,
+        wrappedKey: wrapped.wrapped.toString('base64'),
+        kekId: wrapped.keyId,
+        kekVersion: wrapped.keyVersion,
+        createdAt: this.now(),
+      });
+      return inserted ? { version, key: createSecretKey(raw) } : undefined;
     } finally {
       raw.fill(0);
     }
   }
 
-  private remember(stackId: string, key: DataKey): DataKey {
-    this.cache.set(stackId, key);
-    return key;
+  private async toDataKey(row: StackDataKeyEntity): Promise<DataKey> {
+    const raw = await this.unwrapRow(row);
+    try {
+      return { version: row.keyVersion, key: createSecretKey(raw) };
+    } finally {
+      raw.fill(0);
+    }
   }
 }
 

@@ -3,6 +3,7 @@ export * from './database-errors.util';
 export * from './kek-canary.entity';
 export * from './kek-canary.repository';
 export * from './kek-canary.service';
+export * from './key-rotation.service';
 export * from './local-key-file';
 export * from './secret-values.dto';
 export * from './secret-values.service';

@@ -24,4 +24,15 @@ export class KekCanaryRepository {
       throw error;
     }
   }
+
+  /** Compare and swap, like StackDataKeyRepository.replaceWrapping. */
+  async replaceWrapping(row: KekCanaryEntity, next: Pick<KekCanaryEntity, 'wrappedValue' | 'kekId' | 'kekVersion'>): Promise<boolean> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update(KekCanaryEntity)
+      .set(next)
+      .where('name = :name AND wrapped_value = :wrappedValue', { name: row.name, wrappedValue: row.wrappedValue })
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
 }

@@ -7,6 +7,12 @@ const CANARY_VALUE = Buffer.from('stackyard key-encryption key canary, format 1'
 
 export type CanaryOutcome = 'created' | 'verified';
 
+/** The canary as stored: which KEK wraps it now. */
+export interface CanaryState {
+  kekId: string;
+  kekVersion: number;
+}
+
 /**
  * Start-up proof that the configured KEK is the database's KEK. The first start stores a known
  * value wrapped by the KEK (insert-or-read-back, so concurrent first starts agree on one); every
@@ -42,5 +48,31 @@ export class KekCanaryService {
     }
     if (!value.equals(CANARY_VALUE)) throw new KekMismatchError('the canary value differs');
     return 'verified';
+  }
+
+  /** Which KEK the stored canary is wrapped by (undefined before the first start). */
+  async state(): Promise<CanaryState | undefined> {
+    const row = await this.repository.find(KEK_CANARY_NAME);
+    return row ? { kekId: row.kekId, kekVersion: row.kekVersion } : undefined;
+  }
+
+  /**
+   * Wraps the canary with the provider's active KEK, after checking it still opens (through the
+   * key ring, so a previous provider may open it). Done last in a re-wrap, so the canary names the
+   * new KEK only once every data key does.
+   */
+  async rewrap(): Promise<'rewrapped' | 'changed-concurrently'> {
+    const row = await this.repository.find(KEK_CANARY_NAME);
+    if (!row) throw new Error('there is no KEK canary yet: start the secrets service once before re-wrapping');
+    let value: Buffer;
+    try {
+      value = await this.provider.unwrap({ keyId: row.kekId, keyVersion: row.kekVersion, wrapped: Buffer.from(row.wrappedValue, 'base64') }, CANARY_CONTEXT);
+    } catch {
+      throw new KekMismatchError(`database key ${row.kekId} v${row.kekVersion} is not among the configured keys`);
+    }
+    if (!value.equals(CANARY_VALUE)) throw new KekMismatchError('the canary value differs');
+    const wrapped = await this.provider.wrap(CANARY_VALUE, CANARY_CONTEXT);
+    const swapped = await this.repository.replaceWrapping(row, { wrappedValue: wrapped.wrapped.toString('base64'), kekId: wrapped.keyId, kekVersion: wrapped.keyVersion });
+    return swapped ? 'rewrapped' : 'changed-concurrently';
   }
 }

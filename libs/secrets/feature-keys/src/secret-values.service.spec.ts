@@ -13,8 +13,9 @@ class FakeDataKeys {
     if (!this.keys.has(stackId)) this.keys.set(stackId, { version: 1, key: createSecretKey(randomBytes(32)) });
     return Promise.resolve(this.keys.get(stackId)!);
   }
-  forDecrypt(stackId: string): Promise<DataKey | undefined> {
-    return Promise.resolve(this.keys.get(stackId));
+  forDecrypt(stackId: string, version: number): Promise<DataKey | undefined> {
+    const key = this.keys.get(stackId);
+    return Promise.resolve(key?.version === version ? key : undefined);
   }
 }
 

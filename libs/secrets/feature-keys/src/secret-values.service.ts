@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { EnvelopeError, isValidStackId, openValue, sealValue } from '@stackyard/secrets-domain';
+import { EnvelopeError, isValidStackId, openValue, readEnvelopeHeader, sealValue } from '@stackyard/secrets-domain';
 import type { DecryptValuesResponse, EncryptValuesResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
-import { DataKeyService } from './data-key.service';
+import { type DataKey, DataKeyService } from './data-key.service';
 import { parseDecryptRequest, parseEncryptRequest } from './secret-values.dto';
 
 /** Encrypts and decrypts a stack's secret values with the stack's data key (see value-envelope.ts). */
@@ -22,18 +22,27 @@ export class SecretValuesService {
     checkStackId(stackId);
     const { ciphertexts } = parseDecryptRequest(body);
     if (ciphertexts.length === 0) return { plaintexts: [] };
-    const dataKey = await this.dataKeys.forDecrypt(stackId);
-    if (!dataKey) throw ApiError.badRequest(`stack '${stackId}' has no data key: nothing was ever encrypted for it, so these ciphertexts belong elsewhere`);
-    const plaintexts = ciphertexts.map((c, index) => {
+    const envelopes = ciphertexts.map((c) => Buffer.from(c, 'base64'));
+    // Each envelope names the data-key version that sealed it; a batch may span several after a
+    // rotation. One lookup per distinct version (cached), never one per value.
+    const keys = new Map<number, DataKey | undefined>();
+    const plaintexts: string[] = [];
+    for (const [index, envelope] of envelopes.entries()) {
       try {
-        return openValue(dataKey.key, dataKey.version, stackId, Buffer.from(c, 'base64')).toString('base64');
+        const { keyVersion } = readEnvelopeHeader(envelope);
+        if (!keys.has(keyVersion)) keys.set(keyVersion, await this.dataKeys.forDecrypt(stackId, keyVersion));
+        const dataKey = keys.get(keyVersion);
+        if (!dataKey) {
+          throw ApiError.badRequest(`stack '${stackId}' has no data key v${keyVersion}: nothing was encrypted with it for this stack, so ciphertexts[${index}] belongs elsewhere`);
+        }
+        plaintexts.push(openValue(dataKey.key, dataKey.version, stackId, envelope).toString('base64'));
       } catch (error) {
         if (error instanceof EnvelopeError) {
           throw ApiError.badRequest(`ciphertexts[${index}] cannot be decrypted for this stack (${error.reason}): it is corrupted or was encrypted for another stack`);
         }
         throw error;
       }
-    });
+    }
     return { plaintexts };
   }
 }

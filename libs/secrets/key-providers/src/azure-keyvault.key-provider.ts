@@ -146,6 +146,15 @@ export class AzureKeyVaultKeyProvider implements KeyProvider {
     this.current = this.versionedId(key);
   }
 
+  /** Key Vault's `rotate` (a new version of the same key); needs the `rotate` key permission. */
+  async rotate(): Promise<void> {
+    try {
+      this.current = this.versionedId(await this.keys.rotateKey(this.options.keyName, this.callOptions()));
+    } catch (error) {
+      throw unavailable('azure-keyvault', error);
+    }
+  }
+
   private versionedId(key: KeyVaultKey): string {
     const id = key.id ?? '';
     if (!id.startsWith(this.keyPrefix) || id.length === this.keyPrefix.length) throw unavailable('azure-keyvault', `Key Vault answered key id ${id}, expected ${this.keyPrefix}<version>`);

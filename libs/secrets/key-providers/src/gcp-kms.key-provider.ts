@@ -113,6 +113,18 @@ export class GcpKmsKeyProvider implements KeyProvider {
     this.version = versionOf(key.primary.name, this.options.cryptoKey);
   }
 
+  /** A new CryptoKeyVersion made primary; needs cloudkms.cryptoKeyVersions.create and cryptoKeys.update. */
+  async rotate(): Promise<void> {
+    try {
+      const [created] = await this.client.createCryptoKeyVersion({ parent: this.options.cryptoKey, cryptoKeyVersion: {} }, this.callOptions);
+      const id = String(versionOf(created.name, this.options.cryptoKey));
+      await this.client.updateCryptoKeyPrimaryVersion({ name: this.options.cryptoKey, cryptoKeyVersionId: id }, this.callOptions);
+    } catch (error) {
+      throw unavailable('gcp-kms', error);
+    }
+    await this.check();
+  }
+
   close(): Promise<void> {
     return this.client.close();
   }

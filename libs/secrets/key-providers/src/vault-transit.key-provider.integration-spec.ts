@@ -16,6 +16,8 @@ keyProviderContract('vault-transit (Vault dev server)', async () => {
   const provider = new VaultTransitKeyProvider({ endpoint: vault.endpoint, mount: 'stackyard-transit', keyName: 'kek', auth: { method: 'token', token }, timeoutMs: 5_000 });
   return {
     provider,
+    // An operator's token for `rotate-kek`: the service's policy above may not rotate.
+    rotatingProvider: new VaultTransitKeyProvider({ endpoint: vault.endpoint, mount: 'stackyard-transit', keyName: 'kek', auth: { method: 'token', token: vault.rootToken }, timeoutMs: 5_000 }),
     rotate: async () => {
       await vault.api('POST', 'stackyard-transit/keys/kek/rotate');
     },

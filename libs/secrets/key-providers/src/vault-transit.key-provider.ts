@@ -144,6 +144,16 @@ export class VaultTransitKeyProvider implements KeyProvider {
     if (typeof data.latest_version === 'number') this.version = data.latest_version;
   }
 
+  /** `transit/keys/<k>/rotate`: the token needs `update` on that path (the service's own policy need not have it). */
+  async rotate(): Promise<void> {
+    try {
+      await this.call(() => this.client.write(`${this.mount}/keys/${this.options.keyName}/rotate`, {}));
+    } catch (error) {
+      throw unavailable('vault-transit', error);
+    }
+    await this.check();
+  }
+
   /** Runs a Vault call, logging in first (Kubernetes auth) and once more after a 403. */
   private async call<T>(operation: () => Promise<T>): Promise<T> {
     if (this.options.auth.method === 'token') return extractData(await operation());

@@ -93,6 +93,13 @@ export interface Suite {
   services: Record<ServiceKey, ServiceHandle>;
   /** Environment the api was started with (for a look, and for tests that start more replicas). */
   apiEnv: Readonly<NodeJS.ProcessEnv>;
+  /** Each service's current environment (e.g. the secrets admin commands run with the secrets one). */
+  serviceEnvs: Readonly<Record<ServiceKey, Readonly<NodeJS.ProcessEnv>>>;
+  /**
+   * Stops one service and starts it again on the same port with changed settings (`undefined`
+   * removes a variable), as a rolling restart with new configuration would; the others keep running.
+   */
+  restartService(key: ServiceKey, envChanges?: Record<string, string | undefined>): Promise<void>;
   /** Another api replica on its own port sharing the same database and object store. */
   startExtraApi(options?: { port?: number; extraEnv?: Record<string, string | undefined> }): Promise<ServiceHandle>;
   /** A new access token for `login` through identity's internal route (mutual TLS). */
@@ -310,6 +317,12 @@ export async function startSuite(options: StartSuiteOptions): Promise<Suite> {
     pki,
     services,
     apiEnv: envs.api,
+    serviceEnvs: envs,
+    async restartService(key, envChanges) {
+      // The process spec holds this very object, so the next start sees the change.
+      applyEnv(envs[key], envChanges);
+      await services[key].restart();
+    },
     async startExtraApi(extra = {}) {
       const port = extra.port || (await freePorts(1))[0];
       const env: NodeJS.ProcessEnv = { ...envs.api, STACKYARD_PORT: String(port) };

@@ -16,6 +16,11 @@ export interface KeyProviderContractTarget {
    * moved to a new key). Leave out only for providers without server-side keys (local).
    */
   rotate?: () => Promise<void>;
+  /**
+   * The same key with credentials allowed to rotate it, as the admin command `rotate-kek` runs
+   * (the service's own credentials usually may not); default: `provider`.
+   */
+  rotatingProvider?: KeyProvider;
   /** Stops the server; afterwards check() and unwrap() must reject cleanly. Runs last. */
   stopServer?: () => Promise<void>;
   /** Releases whatever setup started (the server, temp dirs). */
@@ -126,6 +131,23 @@ export function keyProviderContract(
       assert.deepEqual(await provider.unwrap(afterRotation, 'stack:contract-rotate'), dataKey);
       await assert.rejects(provider.unwrap(before, 'stack:contract-other'), KeyUnwrapError);
       await provider.check();
+    });
+
+    void it('its own rotate() (the admin command rotate-kek), where offered, moves wraps to a new version and keeps old ones unwrapping', async (t) => {
+      const rotating = target.rotatingProvider ?? provider;
+      if (!rotating.rotate) {
+        t.diagnostic(`${name} has no in-place rotation (the admin command explains the alternative)`);
+        assert.ok(name.startsWith('local') || name.startsWith('aws-kms'), `${name} should offer rotate()`);
+        return;
+      }
+      const before = await provider.wrap(dataKey, 'stack:contract-own-rotate');
+      await rotating.rotate();
+      assert.notDeepEqual([rotating.keyId, rotating.keyVersion], [before.keyId, before.keyVersion], 'the provider reports the new version right after rotating');
+      // The service's own provider (another process, in production) wraps with the new version.
+      const afterRotation = await provider.wrap(dataKey, 'stack:contract-own-rotate');
+      assert.deepEqual([afterRotation.keyId, afterRotation.keyVersion], [rotating.keyId, rotating.keyVersion]);
+      assert.deepEqual(await provider.unwrap(before, 'stack:contract-own-rotate'), dataKey);
+      assert.deepEqual(await provider.unwrap(afterRotation, 'stack:contract-own-rotate'), dataKey);
     });
 
     if (has.server) void it('check(), wrap() and unwrap() reject with KeyProviderUnavailableError once the server is stopped', async () => {
