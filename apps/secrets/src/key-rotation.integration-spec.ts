@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { KeyRing, LocalKeyProvider, openValue, sealValue, stackKeyContext } from '@stackyard/secrets-domain';
-import { DataKeyService, KekCanaryRepository, KekCanaryService, KeyRotationService, SECRETS_ENTITIES, StackDataKeyRepository } from '@stackyard/secrets-feature-keys';
+import { DataKeyService, KekCanaryRepository, KekCanaryService, KeyRotationService, SECRETS_ENTITIES, SecretValuesService, StackDataKeyRepository } from '@stackyard/secrets-feature-keys';
+import { ApiError } from '@stackyard/shared-errors';
 import { createDataSource, runMigrations } from '@stackyard/shared-db';
 import { type MariadbPeer, startMariadb, tempDir } from '@stackyard/testing';
 import type { DataSource } from 'typeorm';
@@ -131,6 +132,17 @@ for (const engine of engines()) {
         const after = new DataKeyService(rows, newKek, options);
         for (const [id, envelope] of sealed) assert.deepEqual(openValue((await after.forDecrypt(id, 1))!.key, 1, id, envelope), Buffer.from(id));
         assert.deepEqual(openValue((await after.forDecrypt('stack-007', 2))!.key, 2, 'stack-007', sealedV2), Buffer.from('second'));
+
+        // A value whose key-version field is changed to another existing version is refused (400), never opened.
+        const values = new SecretValuesService(after);
+        const { ciphertexts } = await values.encrypt('stack-007', { plaintexts: [Buffer.from('v2 value').toString('base64')] });
+        const relabelled = Buffer.from(ciphertexts[0], 'base64');
+        assert.equal(relabelled.readUInt32BE(1), 2);
+        relabelled.writeUInt32BE(1, 1);
+        await assert.rejects(values.decrypt('stack-007', { ciphertexts: [relabelled.toString('base64')] }), (error: unknown) => error instanceof ApiError && error.status === 400 && /authentication-failed/.test(error.message));
+        relabelled.writeUInt32BE(9, 1);
+        await assert.rejects(values.decrypt('stack-007', { ciphertexts: [relabelled.toString('base64')] }), (error: unknown) => error instanceof ApiError && error.status === 400 && /has no data key v9/.test(error.message));
+        assert.deepEqual((await values.decrypt('stack-007', { ciphertexts })).plaintexts, [Buffer.from('v2 value').toString('base64')]);
 
         // A re-wrap that lost a race (another writer moved the row first) leaves that row alone.
         const row = (await rows.find('stack-000', 1))!;
