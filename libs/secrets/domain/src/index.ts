@@ -1,4 +1,3 @@
-export * from './bounded-ttl-cache';
 export * from './key-provider';
 export * from './key-ring';
 export * from './key-wrap';

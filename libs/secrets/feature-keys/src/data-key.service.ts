@@ -1,6 +1,7 @@
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { BoundedTtlCache, KeyProviderUnavailableError, type KeyProvider, stackKeyContext } from '@stackyard/secrets-domain';
+import { KeyProviderUnavailableError, type KeyProvider, stackKeyContext } from '@stackyard/secrets-domain';
+import { BoundedTtlCache } from '@stackyard/shared-cache';
 import { ApiError } from '@stackyard/shared-errors';
 import type { StackDataKeyEntity } from './stack-data-key.entity';
 import { StackDataKeyRepository } from './stack-data-key.repository';

@@ -1,7 +1,8 @@
 /**
  * A map bounded by entry count (least recently used goes first) and by age (an entry lives `ttlMs`
- * from when it was stored, however often it is read), so unwrapped keys do not stay in memory
- * indefinitely and a changed record is picked up within the TTL.
+ * from when it was stored, however often it is read), so keys (unwrapped data keys in secrets,
+ * derived object keys in the api) do not stay in memory indefinitely and a changed record is
+ * picked up within the TTL.
  */
 export class BoundedTtlCache<K, V> {
   private readonly entries = new Map<K, { value: V; expiresAt: number }>();
