@@ -18,8 +18,12 @@ import { collectStoredBytes } from './support/stored-bytes';
  * history and rename. Then every byte the suite stored is searched for them (as is, JSON-escaped,
  * base64 at each alignment, hex): the data directory (SQLite files with -wal/-shm, disk objects,
  * logs), and in the MariaDB/S3 mode a `mariadb-dump` of the suite's databases and every object in
- * its bucket. Plain values written the same way must be found, so the scan demonstrably reads the
- * stored state, and the secrets must still read back through the CLI.
+ * its bucket. The secrets must still read back through the CLI.
+ *
+ * With object encryption at rest (on by default, `STACKYARD_OBJECT_ENCRYPTION`) every object the
+ * api stored — checkpoints, journal batches, their markers — must be sealed (`SYO1`), so even the
+ * plain values are absent from the object store. They must still be found in the database (engine
+ * events are stored there as sent), which shows that the scan reads real stored bytes.
  */
 
 const PROJECT = 'e2e-secret-scan';
@@ -174,25 +178,35 @@ for (const mode of selectedModes()) {
     });
 
     // Last, so the scan also covers whatever the read-back (decrypt requests) left behind.
-    step('no secret appears in any stored byte; the plain values do', async (t) => {
+    step('no secret appears in any stored byte; every object is sealed; the plain values are only in the database', async (t) => {
       const stored = await collectStoredBytes(started);
       const c = stored.counts;
       const summary =
         `${c.files} files under the data directory (${mib(c.fileBytes)})` +
         (started.external ? `, ${c.rows} database rows in a mariadb-dump of ${Object.keys(started.external.databases).length} databases (${mib(c.dumpBytes)}), ${c.objects} bucket objects (${mib(c.objectBytes)})` : '') +
-        `, ${c.gunzipped} gzip files/objects inflated (${mib(c.gunzippedBytes)})`;
+        `, ${c.gunzipped} gzip files/objects inflated (${mib(c.gunzippedBytes)}), ${c.sealed} of ${stored.objects.length} objects sealed`;
       t.diagnostic(`scanned ${summary}`);
       process.stdout.write(`\n[plaintext scan, ${mode}] ${summary}\n`);
 
       const leaks = findMarkers(stored.blobs, secretMarkers);
       assert.equal(leaks.length, 0, `secrets stored in plaintext or a plain encoding:\n${describeHits(leaks)}`);
 
+      // The object store holds what the flow wrote — checkpoints of every version and the journal
+      // of each journaling update (or the delta markers in that upload mode) — and all of it sealed.
+      const objectNames = stored.objects.map((o) => o.where);
+      assert.ok(objectNames.some((w) => /\/checkpoints\/\d+\.json\.gz$/.test(w)), `no checkpoint object among: ${objectNames.join(', ')}`);
+      const unsealed = stored.objects.filter((o) => !o.sealed);
+      assert.equal(unsealed.length, 0, `objects stored without the SYO1 envelope:\n${unsealed.map((o) => `  ${o.where} (${o.bytes} bytes)`).join('\n')}`);
+
       const plainHits = findMarkers(stored.blobs, plainMarkers);
       for (const name of Object.keys(plainMarkers)) {
         const stores = new Set(plainHits.filter((h) => h.marker === name).map((h) => h.store));
-        // State lives in the object store and engine events in the database: the scan must see both.
-        assert.ok(stores.has('object-store') && stores.has('database'), `the ${name} was found in ${[...stores].join(', ') || 'no store'}; the scan cannot be reading the stored state`);
+        // Engine events live in the database as sent: finding the plain values there shows the scan
+        // reads real stored bytes; in the sealed object store they must not appear at all.
+        assert.ok(stores.has('database'), `the ${name} was found in ${[...stores].join(', ') || 'no store'}; the scan cannot be reading the stored state`);
       }
+      const inObjects = plainHits.filter((h) => h.store === 'object-store');
+      assert.equal(inObjects.length, 0, `plain values readable in the object store:\n${describeHits(inObjects)}`);
       t.diagnostic(`plain values found ${plainHits.length} times: ${[...new Set(plainHits.map((h) => `${h.store}:${h.encoding}`))].join(', ')}`);
     });
   });

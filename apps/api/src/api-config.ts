@@ -36,6 +36,15 @@ export const apiConfigSchema = z.object({
   JOURNALING: envBoolean.default(true),
   /** Largest inflated `journalentries` body; a bigger batch is a 413, which makes the CLI halve it. */
   JOURNAL_MAX_BATCH_BYTES: envPositiveInt.default(64 * MiB),
+  /**
+   * Seal new checkpoints, journal batches and their markers in the object store (AES-256-GCM with
+   * a per-stack key the secrets service derives from the stack's data key). Objects stored without
+   * it keep being read, and sealed ones are read with it off too.
+   */
+  OBJECT_ENCRYPTION: envBoolean.default(true),
+  /** Object-storage keys the api keeps in memory, and for how long (a rotated data key reaches new objects within it). */
+  OBJECT_KEY_CACHE_SIZE: envPositiveInt.default(10_000),
+  OBJECT_KEY_CACHE_TTL_SECONDS: envPositiveInt.max(3600).default(300),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -23,6 +23,11 @@ async function main(): Promise<void> {
   const mtls = { caFile: config.INTERNAL_CA_FILE!, certFile: config.INTERNAL_CERT_FILE!, keyFile: config.INTERNAL_KEY_FILE! };
   const identity = new InternalClient({ baseUrl: config.IDENTITY_URL, expectService: 'identity', ...mtls });
   const secrets = new InternalClient({ baseUrl: config.SECRETS_URL, expectService: 'secrets', ...mtls });
+  logger.log(
+    config.OBJECT_ENCRYPTION
+      ? 'object encryption at rest: on (new objects are sealed with per-stack keys from the secrets service)'
+      : 'object encryption at rest: OFF (STACKYARD_OBJECT_ENCRYPTION=false): new checkpoints and journal batches are stored in plaintext',
+  );
   const module = StacksProtocolModule.register({
     dataSource,
     objectStore,
@@ -34,6 +39,9 @@ async function main(): Promise<void> {
       deltaCheckpoints: config.DELTA_CHECKPOINTS,
       checkpointCutoffBytes: config.CHECKPOINT_CUTOFF_BYTES,
       journaling: config.JOURNALING,
+      objectEncryption: config.OBJECT_ENCRYPTION,
+      objectKeyCacheSize: config.OBJECT_KEY_CACHE_SIZE,
+      objectKeyCacheTtlMs: config.OBJECT_KEY_CACHE_TTL_SECONDS * 1000,
     },
   });
   await startService({

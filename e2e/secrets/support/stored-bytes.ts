@@ -11,9 +11,20 @@ import type { StoredBlob } from './marker-scan';
 
 const execFileAsync = promisify(execFile);
 
+/** One object of the object store (a disk file under `objects/`, or a bucket object). */
+export interface StoredObject {
+  /** `file objects/stacks/…/1.json.gz`, `object stacks/…/1.json.gz`. */
+  where: string;
+  bytes: number;
+  /** Starts with the envelope magic `SYO1` (libs/stacks/domain object-envelope.ts). */
+  sealed: boolean;
+}
+
 /** What one collection read, for the test's report. */
 export interface StoredBytes {
   blobs: StoredBlob[];
+  /** Every object of the object store, in either mode. */
+  objects: StoredObject[];
   counts: {
     files: number;
     fileBytes: number;
@@ -25,21 +36,39 @@ export interface StoredBytes {
     /** Files and objects that were gzip, and their inflated size (scanned in addition to the raw bytes). */
     gunzipped: number;
     gunzippedBytes: number;
+    /** Objects sealed by the api (scanned raw: their content is ciphertext). */
+    sealed: number;
   };
 }
 
 const isGzip = (bytes: Buffer): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+/** The api's object envelope (encryption at rest): magic "SYO1", then key version, nonce, ciphertext, tag. */
+export const SEALED_OBJECT_MAGIC = Buffer.from('SYO1', 'latin1');
+export const isSealedObject = (bytes: Buffer): boolean => bytes.length >= 4 && bytes.subarray(0, 4).equals(SEALED_OBJECT_MAGIC);
 
 /**
  * Everything a suite stored: every file under its data directory (SQLite files with their -wal and
  * -shm, disk objects, logs, keys, certificates), and in the `mariadb-s3` mode also a full SQL dump
  * of its three databases and every object in its bucket. Gzip files and objects are scanned both
- * raw and inflated.
+ * raw and inflated; sealed objects (`SYO1`) raw only, and listed in `objects` with every other
+ * object so the test can check that each one is sealed.
  */
 export async function collectStoredBytes(started: StartedSuite): Promise<StoredBytes> {
-  const result: StoredBytes = { blobs: [], counts: { files: 0, fileBytes: 0, objects: 0, objectBytes: 0, rows: 0, dumpBytes: 0, gunzipped: 0, gunzippedBytes: 0 } };
+  const result: StoredBytes = {
+    blobs: [],
+    objects: [],
+    counts: { files: 0, fileBytes: 0, objects: 0, objectBytes: 0, rows: 0, dumpBytes: 0, gunzipped: 0, gunzippedBytes: 0, sealed: 0 },
+  };
   const addWithInflated = (blob: StoredBlob, named: string): void => {
     result.blobs.push(blob);
+    if (blob.store === 'object-store') {
+      const sealed = isSealedObject(blob.bytes);
+      result.objects.push({ where: blob.where, bytes: blob.bytes.length, sealed });
+      if (sealed) {
+        result.counts.sealed++;
+        return;
+      }
+    }
     if (!named.endsWith('.gz') && !isGzip(blob.bytes)) return;
     let inflated: Buffer;
     try {

@@ -5,6 +5,7 @@ export * from './kek-canary.repository';
 export * from './kek-canary.service';
 export * from './key-rotation.service';
 export * from './local-key-file';
+export * from './object-key.service';
 export * from './secret-values.dto';
 export * from './secret-values.service';
 export * from './secrets-keys.module';

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { DataKeyService } from './data-key.service';
 import { SecretValuesController } from './secret-values.controller';
 import { SecretValuesService } from './secret-values.service';
+import { ObjectKeyService } from './object-key.service';
 import { KEY_PROVIDER, SECRETS_KEYS_OPTIONS, type SecretsKeysOptions } from './secrets-keys.options';
 import { StackDataKeyRepository } from './stack-data-key.repository';
 
@@ -21,6 +22,7 @@ export class SecretsKeysModule {
         StackDataKeyRepository,
         DataKeyService,
         SecretValuesService,
+        ObjectKeyService,
       ],
     };
   }

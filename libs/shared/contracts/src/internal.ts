@@ -52,3 +52,18 @@ export interface DecryptValuesResponse {
 }
 export const secretsEncryptPath = (stackId: string) => `/internal/v1/stacks/${encodeURIComponent(stackId)}/encrypt`;
 export const secretsDecryptPath = (stackId: string) => `/internal/v1/stacks/${encodeURIComponent(stackId)}/decrypt`;
+
+/**
+ * `POST /internal/v1/stacks/{stackId}/object-key` (the api only): the key the api seals the stack's
+ * objects in the object store with, derived by HKDF-SHA256 from the stack's data key of
+ * `keyVersion` (the newest when absent; created on first use), so the data key itself never leaves
+ * the secrets service. `key` is standard base64 of 32 bytes; the answer names its version.
+ */
+export interface ObjectKeyRequest {
+  keyVersion?: number;
+}
+export interface ObjectKeyResponse {
+  keyVersion: number;
+  key: string;
+}
+export const secretsObjectKeyPath = (stackId: string) => `/internal/v1/stacks/${encodeURIComponent(stackId)}/object-key`;

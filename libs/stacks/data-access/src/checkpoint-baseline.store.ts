@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { ObjectStore } from '@stackyard/shared-storage';
-import { OBJECT_STORE } from './checkpoint.store';
+import { Injectable } from '@nestjs/common';
+import { StackObjects } from './stack-objects';
 
 /**
  * What a version's checkpoint object holds when it came from `checkpointverbatim` or
@@ -17,13 +16,14 @@ export interface CheckpointBaselineMarker {
 /**
  * A small JSON object next to each checkpoint written in Mode B, so that any api replica (or the
  * same one after a restart) can continue an update's delta chain from the stored checkpoint. It
- * lives under the stack's prefix and is deleted with the stack; keeping it out of the database
- * avoids a schema change. The marker and the checkpoint are written separately: readers trust the
- * marker only when its `sha256` matches the checkpoint object they read.
+ * lives under the stack's prefix, is sealed like every object of the stack (StackObjects) and is
+ * deleted with the stack; keeping it out of the database avoids a schema change. The marker and
+ * the checkpoint are written separately: readers trust the marker only when its `sha256` matches
+ * the checkpoint object they read.
  */
 @Injectable()
 export class CheckpointBaselineStore {
-  constructor(@Inject(OBJECT_STORE) private readonly store: ObjectStore) {}
+  constructor(private readonly objects: StackObjects) {}
 
   key(stackId: string, version: number): string {
     return `stacks/${stackId}/checkpoints/${version}.baseline.json`;
@@ -31,12 +31,15 @@ export class CheckpointBaselineStore {
 
   async write(stackId: string, version: number, marker: CheckpointBaselineMarker): Promise<void> {
     const body = Buffer.from(JSON.stringify({ updateId: marker.updateId, sequenceNumber: marker.sequenceNumber, sha256: marker.sha256 }));
-    await this.store.put(this.key(stackId, version), body, { contentType: 'application/json' });
+    await this.objects.put(stackId, this.key(stackId, version), body);
   }
 
-  /** The marker, or undefined when there is none or it is unreadable (then no delta can continue). */
+  /**
+   * The marker, or undefined when there is none or its JSON is unusable (then no delta can
+   * continue). A sealed marker that does not open throws (StoredObjectError).
+   */
   async read(stackId: string, version: number): Promise<CheckpointBaselineMarker | undefined> {
-    const body = await this.store.getBuffer(this.key(stackId, version));
+    const body = await this.objects.read(stackId, this.key(stackId, version), 'json');
     if (!body) return undefined;
     try {
       const v = JSON.parse(body.toString('utf8')) as Record<string, unknown>;

@@ -1,48 +1,50 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants, createGunzip, createGzip } from 'node:zlib';
-import { Inject, Injectable } from '@nestjs/common';
-import type { ObjectStore } from '@stackyard/shared-storage';
-
-export const OBJECT_STORE = Symbol('ObjectStore');
+import { Injectable } from '@nestjs/common';
+import { StackObjects } from './stack-objects';
 
 /**
- * Checkpoints (UntypedDeployment JSON) in the object store, gzip-compressed. The bytes arrive as a
- * list of slices of the request body and stream through gzip into the store, so a large state is
- * never copied whole again on its way.
+ * Checkpoints (UntypedDeployment JSON) in the object store, gzip-compressed and then sealed with
+ * the stack's object key (StackObjects). The bytes arrive as a list of slices of the request body
+ * and stream through gzip and encryption into the store, so a large state is never copied whole
+ * again on its way.
  */
 @Injectable()
 export class CheckpointStore {
-  constructor(@Inject(OBJECT_STORE) private readonly store: ObjectStore) {}
+  constructor(private readonly objects: StackObjects) {}
 
   key(stackId: string, version: number, variant = ''): string {
     return `stacks/${stackId}/checkpoints/${version}${variant ? `-${variant}` : ''}.json.gz`;
   }
 
-  async write(key: string, pieces: Buffer[]): Promise<void> {
+  async write(stackId: string, key: string, pieces: Buffer[]): Promise<void> {
     // Speed over ratio: state JSON compresses well even at level 1, and checkpoints sit on the
     // update's critical path.
     const gzip = createGzip({ level: constants.Z_BEST_SPEED });
     const source = Readable.from(pieces, { objectMode: false });
-    const done = this.store.put(key, gzip, { contentType: 'application/json' });
-    await Promise.all([pipeline(source, gzip), done]);
+    await Promise.all([pipeline(source, gzip), this.objects.putStream(stackId, key, gzip)]);
   }
 
-  /** The stored gzip bytes, for answering clients that accept gzip without inflating. */
-  openCompressed(key: string): Promise<Readable | undefined> {
-    return this.store.get(key);
+  /**
+   * The gzip bytes as stored before sealing, for answering clients that accept gzip without
+   * inflating. A sealed checkpoint is read and authenticated whole first (one copy of its gzip
+   * bytes in memory); a plain one streams from the store.
+   */
+  openCompressed(stackId: string, key: string): Promise<Readable | undefined> {
+    return this.objects.open(stackId, key, 'gzip');
   }
 
-  async openText(key: string): Promise<Readable | undefined> {
-    const compressed = await this.store.get(key);
+  async openText(stackId: string, key: string): Promise<Readable | undefined> {
+    const compressed = await this.openCompressed(stackId, key);
     if (!compressed) return undefined;
     const gunzip = createGunzip();
     compressed.on('error', (error) => gunzip.destroy(error));
     return compressed.pipe(gunzip);
   }
 
-  async readText(key: string): Promise<Buffer | undefined> {
-    const text = await this.openText(key);
+  async readText(stackId: string, key: string): Promise<Buffer | undefined> {
+    const text = await this.openText(stackId, key);
     if (!text) return undefined;
     const chunks: Buffer[] = [];
     for await (const chunk of text as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -50,6 +52,6 @@ export class CheckpointStore {
   }
 
   async deleteStack(stackId: string): Promise<void> {
-    await this.store.deletePrefix(`stacks/${stackId}/`);
+    await this.objects.deleteStack(stackId);
   }
 }

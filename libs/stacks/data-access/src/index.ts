@@ -9,6 +9,8 @@ export * from './stack-version.repository';
 export * from './checkpoint.store';
 export * from './checkpoint-baseline.store';
 export * from './journal.store';
+export * from './stack-objects';
+export * from './in-memory-object-keys';
 
 import { StackEntity } from './stack.entity';
 import { StackVersionEntity } from './stack-version.entity';

@@ -1,7 +1,6 @@
 import { gunzipSync, gzipSync, constants } from 'node:zlib';
-import { Inject, Injectable } from '@nestjs/common';
-import type { ObjectStore } from '@stackyard/shared-storage';
-import { OBJECT_STORE } from './checkpoint.store';
+import { Injectable } from '@nestjs/common';
+import { StackObjects } from './stack-objects';
 
 /** Where a journaling update's replay starts: the stack's head when the update started. */
 export interface JournalBaseMarker {
@@ -28,12 +27,13 @@ export interface JournalBatchRecord {
  * `stacks/<stackId>/journal/<version>/`: a `base.json` marker written at start and one gzip object
  * per accepted batch, `<n>.json.gz` with n = 1, 2, 3, …. Consecutive numbers let any api replica
  * (or a restarted one) find every batch without listing the store: it reads 1, 2, … until one is
- * missing. Everything lives under the stack's prefix and is deleted with the stack; keeping it
- * out of the database avoids a schema change.
+ * missing. Everything lives under the stack's prefix, is sealed like every object of the stack
+ * (StackObjects: the batch is gzipped, then sealed) and is deleted with the stack; keeping it out
+ * of the database avoids a schema change.
  */
 @Injectable()
 export class JournalStore {
-  constructor(@Inject(OBJECT_STORE) private readonly store: ObjectStore) {}
+  constructor(private readonly objects: StackObjects) {}
 
   prefix(stackId: string, version: number): string {
     return `stacks/${stackId}/journal/${version}/`;
@@ -49,12 +49,15 @@ export class JournalStore {
 
   async writeBase(stackId: string, version: number, marker: JournalBaseMarker): Promise<void> {
     const body = Buffer.from(JSON.stringify({ updateId: marker.updateId, baseObjectKey: marker.baseObjectKey, cliVersion: marker.cliVersion ?? '' }));
-    await this.store.put(this.baseKey(stackId, version), body, { contentType: 'application/json' });
+    await this.objects.put(stackId, this.baseKey(stackId, version), body);
   }
 
-  /** The marker, or undefined when there is none or it is unreadable. */
+  /**
+   * The marker, or undefined when there is none or its JSON is unusable. A sealed marker that
+   * does not open throws (StoredObjectError).
+   */
   async readBase(stackId: string, version: number): Promise<JournalBaseMarker | undefined> {
-    const body = await this.store.getBuffer(this.baseKey(stackId, version));
+    const body = await this.objects.read(stackId, this.baseKey(stackId, version), 'json');
     if (!body) return undefined;
     try {
       const v = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
@@ -68,12 +71,12 @@ export class JournalStore {
 
   async writeBatch(stackId: string, version: number, record: JournalBatchRecord): Promise<void> {
     const body = gzipSync(Buffer.from(JSON.stringify(record)), { level: constants.Z_BEST_SPEED });
-    await this.store.put(this.batchKey(stackId, version, record.batch), body, { contentType: 'application/json' });
+    await this.objects.put(stackId, this.batchKey(stackId, version, record.batch), body);
   }
 
   /** Batch `n`, or undefined when it was never stored. Throws when it exists but is unreadable. */
   async readBatch(stackId: string, version: number, batch: number): Promise<JournalBatchRecord | undefined> {
-    const body = await this.store.getBuffer(this.batchKey(stackId, version, batch));
+    const body = await this.objects.read(stackId, this.batchKey(stackId, version, batch), 'gzip');
     if (!body) return undefined;
     const v = JSON.parse(gunzipSync(body).toString('utf8')) as JournalBatchRecord;
     if (!v || typeof v.updateId !== 'string' || !Array.isArray(v.entries)) {

@@ -7,3 +7,4 @@ export * from './untyped-deployment.util';
 export * from './urn.util';
 export * from './journal';
 export * from './checkpoint-delta';
+export * from './object-envelope';

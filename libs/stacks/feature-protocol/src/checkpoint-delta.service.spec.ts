@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ApiError } from '@stackyard/shared-errors';
 import { DiskObjectStore } from '@stackyard/shared-storage';
-import { CheckpointBaselineStore, CheckpointStore, type StackEntity, type UpdateEntity } from '@stackyard/stacks-data-access';
+import { CheckpointBaselineStore, CheckpointStore, InMemoryObjectKeys, StackObjects, type StackEntity, type UpdateEntity } from '@stackyard/stacks-data-access';
 import { sha256Hex } from '@stackyard/stacks-domain';
 import { tempDir } from '@stackyard/testing';
 import { CheckpointBaselineCache } from './checkpoint-baseline.cache';
@@ -37,7 +37,7 @@ const verbatimBody = (text: Buffer, seq: number) => Buffer.concat([Buffer.from('
 const deltaBody = (edits: unknown[], hash: string, seq: number) => Buffer.from(JSON.stringify({ version: 3, checkpointHash: hash, sequenceNumber: seq, deploymentDelta: edits }));
 
 function setup(settings: Partial<ProtocolSettings> = {}) {
-  const objects = new DiskObjectStore(tempDir('delta-service'));
+  const objects = new StackObjects(new DiskObjectStore(tempDir('delta-service')), new InMemoryObjectKeys(), { seal: true });
   const checkpoints = new CheckpointStore(objects);
   const baselines = new CheckpointBaselineStore(objects);
   const commits: Array<{ key: string; resourceCount: number }> = [];
@@ -48,7 +48,7 @@ function setup(settings: Partial<ProtocolSettings> = {}) {
     },
   } as unknown as UpdateLifecycleService;
   const make = () => new CheckpointDeltaService(lifecycle, checkpoints, baselines, { leaseSeconds: 300, principalCacheSeconds: 5, deltaCheckpoints: true, ...settings });
-  const stored = async () => (await checkpoints.readText(checkpoints.key(stack.id, update.version)))?.toString('utf8');
+  const stored = async () => (await checkpoints.readText(stack.id, checkpoints.key(stack.id, update.version)))?.toString('utf8');
   return { objects, make, commits, stored, baselines };
 }
 

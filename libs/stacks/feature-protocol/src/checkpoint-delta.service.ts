@@ -161,7 +161,7 @@ export class CheckpointDeltaService {
   private async loadStored(stack: StackEntity, update: UpdateEntity): Promise<CheckpointBaseline | undefined> {
     const marker = await this.baselines.read(stack.id, update.version);
     if (!marker || marker.updateId !== update.id) return undefined;
-    const text = await this.checkpoints.readText(this.checkpoints.key(stack.id, update.version));
+    const text = await this.checkpoints.readText(stack.id, this.checkpoints.key(stack.id, update.version));
     if (!text) return undefined;
     const hash = sha256Hex(text);
     if (hash !== marker.sha256) {
@@ -179,7 +179,7 @@ export class CheckpointDeltaService {
   private async store(stack: StackEntity, update: UpdateEntity, sequenceNumber: number, text: Buffer, hash: string, resourceCount: number): Promise<void> {
     const key = this.checkpoints.key(stack.id, update.version);
     await Promise.all([
-      this.checkpoints.write(key, [text]),
+      this.checkpoints.write(stack.id, key, [text]),
       this.baselines.write(stack.id, update.version, { updateId: update.id, sequenceNumber, sha256: hash }),
     ]);
     await this.lifecycle.commitCheckpoint(stack, update, key, resourceCount);

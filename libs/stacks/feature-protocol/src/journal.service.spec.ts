@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ApiError } from '@stackyard/shared-errors';
 import { DiskObjectStore } from '@stackyard/shared-storage';
-import { CheckpointStore, JournalStore, type StackEntity, type UpdateEntity } from '@stackyard/stacks-data-access';
+import { CheckpointStore, InMemoryObjectKeys, JournalStore, StackObjects, type StackEntity, type UpdateEntity } from '@stackyard/stacks-data-access';
 import { JournalEntryKind } from '@stackyard/stacks-domain';
 import { tempDir } from '@stackyard/testing';
 import { cliVersionOf, JournalService } from './journal.service';
@@ -28,13 +28,13 @@ const create = (seq: number, op: number, name: string) => [
 ];
 
 async function setup(settings: Partial<ProtocolSettings> = {}, base?: unknown) {
-  const objects = new DiskObjectStore(tempDir('journal-service'));
+  const objects = new StackObjects(new DiskObjectStore(tempDir('journal-service')), new InMemoryObjectKeys(), { seal: true });
   const checkpoints = new CheckpointStore(objects);
   const journals = new JournalStore(objects);
   let baseObjectKey: string | null = null;
   if (base !== undefined) {
     baseObjectKey = checkpoints.key(stack.id, update.version - 1);
-    await checkpoints.write(baseObjectKey, [Buffer.from(JSON.stringify(base))]);
+    await checkpoints.write(stack.id, baseObjectKey, [Buffer.from(JSON.stringify(base))]);
   }
   await journals.writeBase(stack.id, update.version, { updateId: update.id, baseObjectKey });
   const commits: Array<{ key: string; resourceCount: number }> = [];
@@ -46,7 +46,7 @@ async function setup(settings: Partial<ProtocolSettings> = {}, base?: unknown) {
     },
   } as unknown as UpdateLifecycleService;
   const make = () => new JournalService(lifecycle, checkpoints, journals, { leaseSeconds: 300, principalCacheSeconds: 5, journaling: true, ...settings });
-  const stored = async () => JSON.parse((await checkpoints.readText(checkpoints.key(stack.id, update.version)))!.toString('utf8')) as {
+  const stored = async () => JSON.parse((await checkpoints.readText(stack.id, checkpoints.key(stack.id, update.version)))!.toString('utf8')) as {
     version: number;
     deployment: { manifest: { version: string; magic: string }; resources?: Array<{ urn: string; outputs?: unknown }>; pending_operations?: unknown[] };
   };

@@ -167,7 +167,7 @@ export class JournalService {
       if (!marker || marker.updateId !== update.id) {
         throw ApiError.conflict(`update '${update.id}' was not started with journaling; send checkpoints`);
       }
-      const base = marker.baseObjectKey === null ? null : await this.readBase(marker.baseObjectKey);
+      const base = marker.baseObjectKey === null ? null : await this.readBase(stack.id, marker.baseObjectKey);
       journal = {
         updateId: update.id,
         stackId: stack.id,
@@ -192,8 +192,8 @@ export class JournalService {
     return journal;
   }
 
-  private async readBase(key: string): Promise<DeploymentV3Json | null> {
-    const text = await this.checkpoints.readText(key);
+  private async readBase(stackId: string, key: string): Promise<DeploymentV3Json | null> {
+    const text = await this.checkpoints.readText(stackId, key);
     if (!text) throw new Error(`the base checkpoint ${key} of a journaling update is missing`);
     const parsed = JSON.parse(text.toString('utf8')) as { deployment?: DeploymentV3Json | null };
     return parsed.deployment ?? null;
@@ -213,7 +213,7 @@ export class JournalService {
   private async materialise(stack: StackEntity, update: JournalingUpdate, journal: CachedJournal): Promise<void> {
     const untyped = this.untypedSnapshot(update, journal);
     const key = this.checkpoints.key(stack.id, update.version);
-    await this.checkpoints.write(key, [Buffer.from(JSON.stringify(untyped), 'utf8')]);
+    await this.checkpoints.write(stack.id, key, [Buffer.from(JSON.stringify(untyped), 'utf8')]);
     const resourceCount = untyped.deployment.resources?.length ?? 0;
     // Unknown here whether the update row already says so; setting it again is harmless.
     await this.lifecycle.commitCheckpoint(stack, { ...update, checkpointWritten: false, resourceCount: -1 }, key, resourceCount);

@@ -18,4 +18,12 @@ export interface ProtocolSettings {
    * `PATCH …/journalentries` (pulumi-protocol.md §3.6). Off: the CLI sends checkpoints.
    */
   journaling?: boolean;
+  /**
+   * Seal new checkpoints, journal batches and markers in the object store with the stack's
+   * object key (`STACKYARD_OBJECT_ENCRYPTION`). Undefined means on. Sealed objects are read either way.
+   */
+  objectEncryption?: boolean;
+  /** Object-storage keys kept in memory (default 10,000) and for how long (default 300 s). */
+  objectKeyCacheSize?: number;
+  objectKeyCacheTtlMs?: number;
 }

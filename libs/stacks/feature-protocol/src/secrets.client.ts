@@ -5,8 +5,11 @@ import {
   type DecryptValuesResponse,
   type EncryptValuesRequest,
   type EncryptValuesResponse,
+  type ObjectKeyRequest,
+  type ObjectKeyResponse,
   secretsDecryptPath,
   secretsEncryptPath,
+  secretsObjectKeyPath,
 } from '@stackyard/shared-contracts';
 
 export const SECRETS_CLIENT = Symbol('SecretsClient');
@@ -40,5 +43,14 @@ export class SecretsGateway {
       const res = await this.client.post<DecryptValuesResponse>(secretsDecryptPath(stackId), { ciphertexts: chunk } satisfies DecryptValuesRequest, requestId);
       return res.plaintexts;
     });
+  }
+
+  /**
+   * The stack's object-storage key of `keyVersion` (the newest when undefined), derived by the
+   * secrets service from the stack's data key. The answer is key material: never log it.
+   */
+  async objectKey(stackId: string, keyVersion?: number, requestId?: string): Promise<ObjectKeyResponse> {
+    const body: ObjectKeyRequest = keyVersion === undefined ? {} : { keyVersion };
+    return this.client.post<ObjectKeyResponse>(secretsObjectKeyPath(stackId), body, requestId);
   }
 }

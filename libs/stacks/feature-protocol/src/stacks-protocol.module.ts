@@ -7,7 +7,11 @@ import {
   CheckpointBaselineStore,
   CheckpointStore,
   JournalStore,
+  OBJECT_KEYS,
+  OBJECT_SEALING,
   OBJECT_STORE,
+  type ObjectSealingOptions,
+  StackObjects,
   StackRepository,
   StackVersionRepository,
   UpdateEventRepository,
@@ -16,6 +20,7 @@ import {
 import { ApiAuthGuard } from './api-auth.guard';
 import { CheckpointDeltaService } from './checkpoint-delta.service';
 import { JournalService } from './journal.service';
+import { ObjectKeyService } from './object-key.service';
 import { IDENTITY_CLIENT, PrincipalService } from './principal.service';
 import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
 import { SECRETS_CLIENT, SecretsGateway } from './secrets.client';
@@ -51,11 +56,15 @@ export class StacksProtocolModule {
         { provide: IDENTITY_CLIENT, useValue: deps.identity },
         { provide: SECRETS_CLIENT, useValue: deps.secrets },
         { provide: PROTOCOL_SETTINGS, useValue: deps.settings },
+        { provide: OBJECT_SEALING, useValue: { seal: deps.settings.objectEncryption !== false } satisfies ObjectSealingOptions },
+        { provide: OBJECT_KEYS, useExisting: ObjectKeyService },
         { provide: APP_GUARD, useClass: ApiAuthGuard },
         StackRepository,
         UpdateRepository,
         UpdateEventRepository,
         StackVersionRepository,
+        ObjectKeyService,
+        StackObjects,
         CheckpointStore,
         CheckpointBaselineStore,
         CheckpointDeltaService,

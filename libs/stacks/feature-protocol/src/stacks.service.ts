@@ -146,7 +146,7 @@ export class StacksService {
     if (initial && initialInfo) {
       // The initial state (a non-default secrets provider) is version 0's checkpoint.
       const key = this.checkpoints.key(stack.id, 0);
-      await this.checkpoints.write(key, composeUntypedDeployment(initial, initialInfo));
+      await this.checkpoints.write(stack.id, key, composeUntypedDeployment(initial, initialInfo));
       stack.headVersion = 0;
       stack.resourceCount = initialInfo.resourceCount;
     }
@@ -214,7 +214,7 @@ export class StacksService {
   private async exportStored(stack: StackEntity, version: number, acceptsGzip: boolean): Promise<StateStream> {
     const row = await this.versions.find(stack.id, version);
     if (!row) throw ApiError.notFound(`Stack '${stack.stackName}' has no version ${version}`);
-    const body = acceptsGzip ? await this.checkpoints.openCompressed(row.objectKey) : await this.checkpoints.openText(row.objectKey);
+    const body = acceptsGzip ? await this.checkpoints.openCompressed(stack.id, row.objectKey) : await this.checkpoints.openText(stack.id, row.objectKey);
     if (!body) throw new Error(`checkpoint object ${row.objectKey} is missing`);
     return { body, compressed: acceptsGzip };
   }
@@ -241,7 +241,7 @@ export class StacksService {
     let resourceCount = 0;
     if (stack.headVersion !== null) {
       const row = await this.versions.find(stack.id, stack.headVersion);
-      const text = row ? await this.checkpoints.readText(row.objectKey) : undefined;
+      const text = row ? await this.checkpoints.readText(stack.id, row.objectKey) : undefined;
       if (text) {
         const state = JSON.parse(text.toString('utf8')) as Parameters<typeof renameStackInDeployment>[0];
         const renamed = renameStackInDeployment(state, { oldStack: stack.stackName, newStack: newName, oldProject: stack.projectName, newProject });
@@ -298,7 +298,7 @@ export class StacksService {
     try {
       if (pieces) {
         const key = this.checkpoints.key(stack.id, version);
-        await this.checkpoints.write(key, pieces);
+        await this.checkpoints.write(stack.id, key, pieces);
         await this.versions.upsert({ stackId: stack.id, version, objectKey: key, resourceCount, updateId: update.id, createdAt: Date.now() });
         await this.stacks.setHeadWhileLocked(stack.id, update.id, version, resourceCount, Date.now());
         await this.updates.setFields(update.id, { checkpointWritten: true });

@@ -239,7 +239,7 @@ export class UpdateLifecycleService {
     if (!checked.ok) throw ApiError.badRequest(checked.error);
     const info = checked.info;
     const key = this.checkpoints.key(stack.id, update.version);
-    await this.checkpoints.write(key, composeUntypedDeployment(body, info));
+    await this.checkpoints.write(stack.id, key, composeUntypedDeployment(body, info));
     await this.commitCheckpoint(stack, update, key, info.resourceCount);
   }
 
