@@ -104,6 +104,12 @@ for (const mode of selectedModes()) {
       await cli.ok(['config', 'set', '--secret', 'dbPassword', FIRST_SECRET, '--stack', ref()]);
       await runProgram(cli, { op: 'up', projectName: PROJECT, stackName: ref(), workDir: projectDir, program: { resources: 2, generation: 1 } });
       await expectSecretsDecrypt(false);
+      // Each of those decrypts is an audit line in the api's log, naming the user and never a value.
+      const audit = readFileSync(join(started.suite.dataDir, 'logs', 'api.log'), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('stack.secrets.decrypt'));
+      assert.ok(audit.some((line) => line.includes(`\\"actor\\":\\"${started.suite.adminLogin}\\"`) || line.includes(`"actor":"${started.suite.adminLogin}"`)), `an audit line for ${started.suite.adminLogin}: ${audit.slice(0, 2).join(' | ')}`);
+      assert.ok(!audit.some((line) => line.includes(FIRST_SECRET)));
       const status = await admin<KeyStatus>('status');
       assert.match(status.active.kekId, /^local:/);
       assert.deepEqual(status.keys.map((k) => k.kekId), [status.active.kekId]);

@@ -25,7 +25,7 @@ export class StackSecretsController {
   @Post('decrypt')
   @HttpCode(200)
   async decrypt(@Req() req: AuthenticatedRequest, @StackPath() ref: StackRef, @Body() body: unknown, @RequestId() rid?: string) {
-    return this.secrets.decrypt(await this.stack(req, ref), body, rid);
+    return this.secrets.decrypt(await this.stack(req, ref), body, auditActor(req), rid);
   }
 
   @Post('batch-encrypt')
@@ -37,7 +37,7 @@ export class StackSecretsController {
   @Post('batch-decrypt')
   @HttpCode(200)
   async batchDecrypt(@Req() req: AuthenticatedRequest, @StackPath() ref: StackRef, @Body() body: unknown, @RequestId() rid?: string) {
-    return this.secrets.batchDecrypt(await this.stack(req, ref), body, rid);
+    return this.secrets.batchDecrypt(await this.stack(req, ref), body, auditActor(req), rid);
   }
 
   @Post('decrypt/log-decryption')
@@ -59,4 +59,10 @@ export class StackSecretsController {
     if (req.lease) return req.lease.stack;
     return this.access.find(req.principal as Principal, ref);
   }
+}
+
+/** Who a decrypt is for: the user, or the update whose token made the call (the engine, mid-update). */
+function auditActor(req: AuthenticatedRequest): string {
+  if (req.lease) return `update:${req.lease.update.id}`;
+  return req.principal?.login ?? 'unknown';
 }

@@ -22,9 +22,10 @@ export class StackSecretsService {
     return { ciphertext: ciphertext };
   }
 
-  async decrypt(stack: StackEntity, body: unknown, requestId?: string): Promise<{ plaintext: string }> {
+  async decrypt(stack: StackEntity, body: unknown, actor: string, requestId?: string): Promise<{ plaintext: string }> {
     const ciphertext = requireBase64(requireObject(body)['ciphertext'], "'ciphertext'");
     const [plaintext] = await this.secrets.decrypt(stack.id, [ciphertext], requestId);
+    this.auditDecrypt(actor, stack, 1, requestId);
     return { plaintext: plaintext };
   }
 
@@ -34,13 +35,22 @@ export class StackSecretsService {
   }
 
   /** The answer maps each ciphertext, exactly as received, to its plaintext: the CLI looks them up by string. */
-  async batchDecrypt(stack: StackEntity, body: unknown, requestId?: string): Promise<{ plaintexts: Record<string, string> }> {
+  async batchDecrypt(stack: StackEntity, body: unknown, actor: string, requestId?: string): Promise<{ plaintexts: Record<string, string> }> {
     const ciphertexts = requireBase64Array(requireObject(body), 'ciphertexts', MAX_BATCH);
     const unique = [...new Set(ciphertexts)];
     const plain = await this.secrets.decrypt(stack.id, unique, requestId);
+    if (unique.length > 0) this.auditDecrypt(actor, stack, unique.length, requestId);
     const plaintexts: Record<string, string> = {};
     unique.forEach((c, i) => (plaintexts[c] = plain[i]!));
     return { plaintexts };
+  }
+
+  /**
+   * Every decrypt of a stack's secrets is an audit line: who (a user, or an update's engine), which
+   * stack, how many values — never a value or a ciphertext. Written after the decrypt succeeded.
+   */
+  private auditDecrypt(actor: string, stack: StackEntity, values: number, requestId: string | undefined): void {
+    this.logger.log(JSON.stringify({ event: 'stack.secrets.decrypt', actor, stack: `${stack.orgName}/${stack.projectName}/${stack.stackName}`, stackId: stack.id, values, requestId: requestId ?? null }));
   }
 
   /** Decryption notices from the CLI become audit lines (names only, never values). */
