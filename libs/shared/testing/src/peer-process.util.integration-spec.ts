@@ -18,7 +18,10 @@ async function peerSurvives(end: 'sigkill' | 'sigterm' | 'exit' | 'idle'): Promi
     console.log(peer.pid);
     if (${JSON.stringify(end)} === 'exit') setTimeout(() => process.exit(3), 50);
     else if (${JSON.stringify(end)} !== 'idle') setInterval(() => {}, 1000);
-    // 'idle': nothing keeps the event loop alive, so the process must end by itself.
+    // 'idle': after one short timer (so the test can see the peer running first; without it a
+    // loaded machine let the process end, and the peer die, before the check) nothing keeps the
+    // event loop alive, so the process must end by itself.
+    else setTimeout(() => {}, 1000);
   `;
   const parent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const pid = await new Promise<number>((resolve, reject) => {
