@@ -36,11 +36,16 @@ export function readEnvelopeHeader(envelope: Buffer): EnvelopeHeader {
   return { format, keyVersion: envelope.readUInt32BE(1) };
 }
 
-export function sealValue(dataKey: KeyObject, keyVersion: number, stackId: string, plaintext: Buffer): Buffer {
+/**
+ * Seals one value. `nonce` lets a batch draw all its nonces with one call to the random source
+ * (about 4 µs per call otherwise, the largest cost of a 1,000-value batch-encrypt); each must be
+ * 12 fresh random bytes used once.
+ */
+export function sealValue(dataKey: KeyObject, keyVersion: number, stackId: string, plaintext: Buffer, nonce: Buffer = randomBytes(NONCE_BYTES)): Buffer {
+  if (nonce.length !== NONCE_BYTES) throw new Error(`a nonce is ${NONCE_BYTES} bytes`);
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt8(ENVELOPE_FORMAT_V1, 0);
   header.writeUInt32BE(keyVersion, 1);
-  const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(valueAad(stackId, header));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -64,9 +69,21 @@ export function openValue(dataKey: KeyObject, keyVersion: number, stackId: strin
   }
 }
 
+/** `count` nonces from one call to the random source, for sealValue. */
+export function freshNonces(count: number): Buffer[] {
+  const pool = randomBytes(NONCE_BYTES * count);
+  return Array.from({ length: count }, (_, i) => pool.subarray(i * NONCE_BYTES, (i + 1) * NONCE_BYTES));
+}
+
+/** The stack part of the AAD is the same for every value of a batch: built once per stack id. */
+let lastAadPrefix: { stackId: string; prefix: Buffer } | undefined;
+
 function valueAad(stackId: string, header: Buffer): Buffer {
-  const id = Buffer.from(stackId, 'utf8');
-  const length = Buffer.alloc(2);
-  length.writeUInt16BE(id.length, 0);
-  return Buffer.concat([VALUE_LABEL, length, id, header]);
+  if (lastAadPrefix?.stackId !== stackId) {
+    const id = Buffer.from(stackId, 'utf8');
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(id.length, 0);
+    lastAadPrefix = { stackId, prefix: Buffer.concat([VALUE_LABEL, length, id]) };
+  }
+  return Buffer.concat([lastAadPrefix.prefix, header]);
 }

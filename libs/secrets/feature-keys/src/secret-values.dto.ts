@@ -1,12 +1,8 @@
-import type { DecryptValuesRequest, EncryptValuesRequest } from '@stackyard/shared-contracts';
+import { type DecryptValuesRequest, type EncryptValuesRequest, isStandardBase64 } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 
 /** A stack with more secrets than this in one call is split by the caller; it bounds work per request. */
 export const MAX_VALUES_PER_REQUEST = 10_000;
-
-// Standard base64 with padding, as the contract says; rejects URL-safe and unpadded forms
-// instead of guessing.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export function parseEncryptRequest(body: unknown): EncryptValuesRequest {
   return { plaintexts: base64Array(body, 'plaintexts') };
@@ -22,7 +18,7 @@ function base64Array(body: unknown, field: 'plaintexts' | 'ciphertexts'): string
   if (!Array.isArray(values)) throw ApiError.badRequest(`${field} must be an array of base64 strings`);
   if (values.length > MAX_VALUES_PER_REQUEST) throw ApiError.badRequest(`${field} holds ${values.length} values; at most ${MAX_VALUES_PER_REQUEST} per request`);
   values.forEach((value, index) => {
-    if (typeof value !== 'string' || !BASE64.test(value)) throw ApiError.badRequest(`${field}[${index}] must be a standard base64 string`);
+    if (typeof value !== 'string' || !isStandardBase64(value)) throw ApiError.badRequest(`${field}[${index}] must be a standard base64 string`);
   });
   return values as string[];
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EnvelopeError, isValidStackId, openValue, readEnvelopeHeader, sealValue } from '@stackyard/secrets-domain';
+import { EnvelopeError, freshNonces, isValidStackId, openValue, readEnvelopeHeader, sealValue } from '@stackyard/secrets-domain';
 import type { DecryptValuesResponse, EncryptValuesResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import { type DataKey, DataKeyService } from './data-key.service';
@@ -15,7 +15,8 @@ export class SecretValuesService {
     const { plaintexts } = parseEncryptRequest(body);
     if (plaintexts.length === 0) return { ciphertexts: [] };
     const { key, version } = await this.dataKeys.forEncrypt(stackId);
-    return { ciphertexts: plaintexts.map((p) => sealValue(key, version, stackId, Buffer.from(p, 'base64')).toString('base64')) };
+    const nonces = freshNonces(plaintexts.length);
+    return { ciphertexts: plaintexts.map((p, i) => sealValue(key, version, stackId, Buffer.from(p, 'base64'), nonces[i]).toString('base64')) };
   }
 
   async decrypt(stackId: string, body: unknown): Promise<DecryptValuesResponse> {

@@ -1,2 +1,3 @@
 export * from './internal';
 export * from './pulumi';
+export * from './base64';

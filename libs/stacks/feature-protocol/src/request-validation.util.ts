@@ -1,3 +1,4 @@
+import { isStandardBase64 } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 
 /** Small, explicit body checks: every failure is a 400 naming the field, never a 500 later on. */
@@ -30,10 +31,8 @@ export function optionalStringMap(obj: Record<string, unknown>, key: string): Re
   return map as Record<string, string>;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 export function requireBase64(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !BASE64.test(value)) throw ApiError.badRequest(`${what} must be standard base64`);
+  if (typeof value !== 'string' || !isStandardBase64(value)) throw ApiError.badRequest(`${what} must be standard base64`);
   return value;
 }
 
