@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client as MinioClient } from 'minio';
 import { startSuite, type Suite } from '@stackyard/shared-launcher';
-import { type MariadbPeer, PulumiCli, startMariadb, startVersitygw, tempDir, type VersitygwPeer } from '@stackyard/testing';
+import { type MariadbPeer, PulumiCli, s3TestClient, startMariadb, startVersitygw, tempDir, type VersitygwPeer } from '@stackyard/testing';
 import { progress } from './log';
 import { BACKEND_TITLES, type BackendId, FAST_BATCH_CLI_ENV, type StackyardMode } from './options';
 
@@ -174,15 +173,7 @@ export function diyS3Url(bucket: string, s3: VersitygwPeer): string {
 }
 
 async function createBucket(s3: VersitygwPeer, bucket: string): Promise<void> {
-  const url = new URL(s3.endpoint);
-  const client = new MinioClient({
-    endPoint: url.hostname,
-    port: Number(url.port),
-    useSSL: url.protocol === 'https:',
-    accessKey: s3.accessKey,
-    secretKey: s3.secretKey,
-    region: s3.region,
-  });
+  const client = s3TestClient(s3);
   await client.makeBucket(bucket, s3.region);
 }
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { Client } from 'minio';
+import { s3TestClient } from '@stackyard/testing';
 import { RawApi } from '../robustness/support/raw-api';
 import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
 import { newMarker } from './support/marker-scan';
@@ -44,16 +44,7 @@ function rawObjects(started: StartedSuite): RawObjects {
     };
   }
   const s3 = started.external.s3;
-  const endpoint = new URL(s3.endpoint);
-  const client = new Client({
-    endPoint: endpoint.hostname,
-    port: Number(endpoint.port),
-    useSSL: endpoint.protocol === 'https:',
-    accessKey: s3.accessKey,
-    secretKey: s3.secretKey,
-    region: s3.region ?? 'us-east-1',
-    pathStyle: true,
-  });
+  const client = s3TestClient(s3);
   return {
     get: async (key) => {
       const chunks: Buffer[] = [];

@@ -9,6 +9,7 @@ import { type EmbeddedPki, ensureEmbeddedPki, type ServiceName } from '@stackyar
 import { tempDir } from '@stackyard/testing';
 import { loadSecretsConfig } from './secrets.config';
 import { type RunningSecrets, startSecrets } from './start-secrets';
+import { secretsTestEnv } from './testing/secrets-test-env';
 
 /**
  * `POST /internal/v1/stacks/:stackId/object-key` on a running secrets service (mutual TLS, SQLite):
@@ -46,16 +47,7 @@ void describe('secrets service: object-storage keys for the api', () => {
   before(async () => {
     dir = tempDir('stackyard-secrets-object-key');
     pki = await ensureEmbeddedPki(join(dir, 'pki'), []);
-    env = {
-      STACKYARD_DATABASE_URL: `sqlite:${join(dir, 'secrets.db')}`,
-      STACKYARD_PORT: '0',
-      STACKYARD_TLS_CERT_FILE: pki.services.secrets.certFile,
-      STACKYARD_TLS_KEY_FILE: pki.services.secrets.keyFile,
-      STACKYARD_INTERNAL_CA_FILE: pki.caFile,
-      STACKYARD_LOG_FORMAT: 'json',
-      STACKYARD_LOCAL_KEY_FILE: join(dir, 'keys', 'kek'),
-      STACKYARD_GENERATE_LOCAL_KEY: 'true',
-    };
+    env = secretsTestEnv(pki, `sqlite:${join(dir, 'secrets.db')}`, { STACKYARD_LOCAL_KEY_FILE: join(dir, 'keys', 'kek'), STACKYARD_GENERATE_LOCAL_KEY: 'true' });
     running = await startSecrets(loadSecretsConfig(env));
   });
   after(async () => {

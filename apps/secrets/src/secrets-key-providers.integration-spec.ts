@@ -9,6 +9,7 @@ import { type EmbeddedPki, ensureEmbeddedPki } from '@stackyard/shared-tls';
 import { removeTempDir, startLocalKms, startVault, tempDir } from '@stackyard/testing';
 import { loadSecretsConfig } from './secrets.config';
 import { startSecrets } from './start-secrets';
+import { secretsTestEnv } from './testing/secrets-test-env';
 
 /**
  * The secrets service wired to a remote key provider (STACKYARD_KEY_PROVIDER), end to end: values
@@ -76,17 +77,7 @@ for (const makeRemote of [vaultRemote, awsRemote]) {
     });
 
     const start = () =>
-      startSecrets(
-        loadSecretsConfig({
-          STACKYARD_DATABASE_URL: `sqlite:${join(dir, 'secrets.db')}`,
-          STACKYARD_PORT: '0',
-          STACKYARD_TLS_CERT_FILE: pki.services.secrets.certFile,
-          STACKYARD_TLS_KEY_FILE: pki.services.secrets.keyFile,
-          STACKYARD_INTERNAL_CA_FILE: pki.caFile,
-          STACKYARD_LOG_FORMAT: 'json',
-          ...remote.env(),
-        }),
-      );
+      startSecrets(loadSecretsConfig(secretsTestEnv(pki, `sqlite:${join(dir, 'secrets.db')}`, remote.env())));
     const roundTrip = async <T>(work: (client: InternalClient) => Promise<T>): Promise<T> => {
       const running = await start();
       const client = new InternalClient({ baseUrl: running.url, expectService: 'secrets', caFile: pki.caFile, certFile: pki.services.api.certFile, keyFile: pki.services.api.keyFile, timeoutMs: 10_000 });

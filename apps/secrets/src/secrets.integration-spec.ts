@@ -11,6 +11,7 @@ import { type EmbeddedPki, ensureEmbeddedPki, type ServiceName } from '@stackyar
 import { type MariadbPeer, spawnPeer, startMariadb, tempDir } from '@stackyard/testing';
 import { loadSecretsConfig } from './secrets.config';
 import { type RunningSecrets, startSecrets } from './start-secrets';
+import { secretsTestEnv } from './testing/secrets-test-env';
 
 /** Each engine gives fresh, empty databases; MariaDB is a real server (or STACKYARD_TEST_MYSQL_URL). */
 interface Engine {
@@ -33,18 +34,6 @@ function mariadbEngine(): Engine {
       const started = await peer?.catch(() => undefined);
       await started?.stop();
     },
-  };
-}
-
-function serviceEnv(pki: EmbeddedPki, databaseUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    STACKYARD_DATABASE_URL: databaseUrl,
-    STACKYARD_PORT: '0',
-    STACKYARD_TLS_CERT_FILE: pki.services.secrets.certFile,
-    STACKYARD_TLS_KEY_FILE: pki.services.secrets.keyFile,
-    STACKYARD_INTERNAL_CA_FILE: pki.caFile,
-    STACKYARD_LOG_FORMAT: 'json',
-    ...extra,
   };
 }
 
@@ -91,7 +80,7 @@ for (const engine of [sqliteEngine(), mariadbEngine()]) {
     const stackB = '9c8b7a6f-5e4d-4c3b-8a29-1f0e0d0c0b0a';
 
     const start = async (extra: Record<string, string> = {}) => {
-      const service = await startSecrets(loadSecretsConfig(serviceEnv(pki, databaseUrl, { STACKYARD_LOCAL_KEY_FILE: keyFile, STACKYARD_GENERATE_LOCAL_KEY: 'true', ...extra })));
+      const service = await startSecrets(loadSecretsConfig(secretsTestEnv(pki, databaseUrl, { STACKYARD_LOCAL_KEY_FILE: keyFile, STACKYARD_GENERATE_LOCAL_KEY: 'true', ...extra })));
       return service;
     };
 
@@ -225,7 +214,7 @@ void describe('secrets main entry', () => {
     const folder = join(dir, 'pulumi-keys');
     mkdirSync(folder);
     writeFileSync(join(folder, 'key'), randomBytes(32), { mode: 0o600 });
-    const running = await startSecrets(loadSecretsConfig(serviceEnv(pki, `sqlite:${join(dir, 'alias.db')}`, { PULUMI_LOCAL_KEYS: folder })));
+    const running = await startSecrets(loadSecretsConfig(secretsTestEnv(pki, `sqlite:${join(dir, 'alias.db')}`, { PULUMI_LOCAL_KEYS: folder })));
     const api = clientAs(pki, 'api', running.url);
     try {
       const { ciphertexts } = await encrypt(api, 'alias-stack', [b64('via alias')]);
@@ -246,7 +235,7 @@ void describe('secrets main entry', () => {
         command: process.execPath,
         args: [join(__dirname, 'migrate.js')],
         logFile: join(dir, `${name}-migrate.log`),
-        env: { PATH: process.env['PATH'], ...serviceEnv(pki, db, { STACKYARD_LOCAL_KEY_FILE: keyPath }) },
+        env: { PATH: process.env['PATH'], ...secretsTestEnv(pki, db, { STACKYARD_LOCAL_KEY_FILE: keyPath }) },
       });
       await child.exited;
       assert.equal(child.exitStatus(), 'exit code 0', child.logTail());
@@ -254,7 +243,7 @@ void describe('secrets main entry', () => {
     };
     const goodKey = await run('first', randomBytes(32));
     // First start stores the canary with the good key, then the service is stopped.
-    const first = await startSecrets(loadSecretsConfig(serviceEnv(pki, db, { STACKYARD_LOCAL_KEY_FILE: goodKey, STACKYARD_MIGRATE_ON_START: 'false' })));
+    const first = await startSecrets(loadSecretsConfig(secretsTestEnv(pki, db, { STACKYARD_LOCAL_KEY_FILE: goodKey, STACKYARD_MIGRATE_ON_START: 'false' })));
     await first.close();
     const wrongKey = await run('second', randomBytes(32));
     const child = spawnPeer({
@@ -262,7 +251,7 @@ void describe('secrets main entry', () => {
       command: process.execPath,
       args: [join(__dirname, 'main.js')],
       logFile: join(dir, 'wrong-kek.log'),
-      env: { PATH: process.env['PATH'], ...serviceEnv(pki, db, { STACKYARD_LOCAL_KEY_FILE: wrongKey, STACKYARD_MIGRATE_ON_START: 'false' }) },
+      env: { PATH: process.env['PATH'], ...secretsTestEnv(pki, db, { STACKYARD_LOCAL_KEY_FILE: wrongKey, STACKYARD_MIGRATE_ON_START: 'false' }) },
     });
     await child.exited;
     assert.equal(child.exitStatus(), 'exit code 1');

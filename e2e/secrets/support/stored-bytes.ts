@@ -3,9 +3,8 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { Client } from 'minio';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
-import { requirePeer, tempDir } from '@stackyard/testing';
+import { requirePeer, s3TestClient, tempDir } from '@stackyard/testing';
 import type { ExternalStorage, StartedSuite } from '../../support/suite-modes';
 import type { StoredBlob } from './marker-scan';
 
@@ -219,17 +218,7 @@ async function countRows(mysqlUrl: string, database: string): Promise<Map<string
 
 /** Every object in the suite's bucket (content and user metadata), through the `minio` client. */
 async function* bucketObjects(storage: ExternalStorage): AsyncGenerator<StoredBlob & { metadata: StoredBlob }> {
-  const endpoint = new URL(storage.s3.endpoint);
-  const useSSL = endpoint.protocol === 'https:';
-  const client = new Client({
-    endPoint: endpoint.hostname,
-    port: endpoint.port ? Number(endpoint.port) : useSSL ? 443 : 80,
-    useSSL,
-    accessKey: storage.s3.accessKey,
-    secretKey: storage.s3.secretKey,
-    region: storage.s3.region ?? 'us-east-1',
-    pathStyle: true,
-  });
+  const client = s3TestClient(storage.s3);
   const bucket = storage.s3.bucket;
   const keys: string[] = [];
   for await (const item of client.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);

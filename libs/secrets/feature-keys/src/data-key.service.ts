@@ -40,11 +40,13 @@ export class DataKeyService {
 
   /** The stack's newest key, creating version 1 on first use. */
   async forEncrypt(stackId: string): Promise<DataKey> {
-    const key = await this.load(`latest:${stackId}`, () => this.fetchLatest(stackId));
+    const key = await this.load(`latest:${stackId}`, async () => {
+      const latest = await this.fetchLatest(stackId);
+      // What it seals is decrypted next, by version: no second unwrap for the same key.
+      this.cache.set(`v${latest.version}:${stackId}`, latest);
+      return latest;
+    });
     if (!key) throw new Error(`no data key could be created for stack ${stackId}`);
-    // What it seals is decrypted next, by version: no second unwrap for the same key.
-    const byVersion = `v${key.version}:${stackId}`;
-    if (!this.cache.get(byVersion)) this.cache.set(byVersion, key);
     return key;
   }
 

@@ -115,7 +115,11 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-/** CRC32C (Castagnoli), as KMS uses for its integrity fields. */
+/**
+ * CRC32C (Castagnoli), as KMS uses for its integrity fields. Deliberately its own code, not the
+ * provider's (libs/secrets/key-providers/src/crc32c.ts): an emulator sharing the client's checksum
+ * could not catch a bug in it. Pinned by a known-answer test (gcp-kms.emulator.spec.ts).
+ */
 export function crc32c(data: Buffer): number {
   let crc = 0xffffffff;
   for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);

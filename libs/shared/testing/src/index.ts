@@ -14,3 +14,4 @@ export * from './gcp-kms.peer';
 export * from './azure-keyvault.emulator';
 export * from './azure-keyvault.peer';
 export * from './vault.peer';
+export * from './s3-client.util';

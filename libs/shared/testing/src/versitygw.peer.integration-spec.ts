@@ -2,20 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { Client, S3Error } from 'minio';
+import { type Client, S3Error } from 'minio';
+import { s3TestClient } from './s3-client.util';
 import { startVersitygw, type VersitygwPeer } from './versitygw.peer';
 
 function client(peer: VersitygwPeer, secretKey = peer.secretKey): Client {
-  const url = new URL(peer.endpoint);
-  return new Client({
-    endPoint: url.hostname,
-    port: Number(url.port),
-    useSSL: url.protocol === 'https:',
-    accessKey: peer.accessKey,
-    secretKey,
-    region: peer.region,
-    pathStyle: true,
-  });
+  return s3TestClient({ ...peer, secretKey });
 }
 
 function unsignedGet(url: string): Promise<number> {

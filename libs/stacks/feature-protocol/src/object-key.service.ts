@@ -42,12 +42,8 @@ export class ObjectKeyService implements ObjectKeys {
     );
   }
 
-  async forSealing(stackId: string): Promise<ObjectKey> {
-    const key = await this.load(`latest:${stackId}`, stackId, undefined);
-    // What is sealed now is opened next, by version: no second call for the same key.
-    const byVersion = `v${key.version}:${stackId}`;
-    if (!this.cache.get(byVersion)) this.cache.set(byVersion, key);
-    return key;
+  forSealing(stackId: string): Promise<ObjectKey> {
+    return this.load(`latest:${stackId}`, stackId, undefined);
   }
 
   async forOpening(stackId: string, version: number): Promise<KeyObject> {
@@ -62,6 +58,8 @@ export class ObjectKeyService implements ObjectKeys {
       flight = this.fetch(stackId, version)
         .then((key) => {
           this.cache.set(cacheKey, key);
+          // What is sealed with the newest key is opened next, by version: no second call for it.
+          if (version === undefined) this.cache.set(`v${key.version}:${stackId}`, key);
           return key;
         })
         .finally(() => this.inFlight.delete(cacheKey));
