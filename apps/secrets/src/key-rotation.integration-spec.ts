@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { KeyRing, LocalKeyProvider, openValue, sealValue, stackKeyContext } from '@stackyard/secrets-domain';
-import { DataKeyService, KekCanaryRepository, KekCanaryService, KeyRotationService, SECRETS_ENTITIES, SecretValuesService, StackDataKeyRepository } from '@stackyard/secrets-feature-keys';
+import { DataKeyService, KekCanaryRepository, KekCanaryService, KeyRotationService, SECRETS_ENTITIES, SecretValuesService, StackDataKeyRepository, ValueCipherPool } from '@stackyard/secrets-feature-keys';
 import { ApiError } from '@stackyard/shared-errors';
 import { createDataSource, runMigrations } from '@stackyard/shared-db';
 import { type MariadbPeer, startMariadb, tempDir } from '@stackyard/testing';
@@ -134,7 +134,7 @@ for (const engine of engines()) {
         assert.deepEqual(openValue((await after.forDecrypt('stack-007', 2))!.key, 2, 'stack-007', sealedV2), Buffer.from('second'));
 
         // A value whose key-version field is changed to another existing version is refused (400), never opened.
-        const values = new SecretValuesService(after);
+        const values = new SecretValuesService(after, new ValueCipherPool({ ...options, cipherWorkers: 0 }));
         const { ciphertexts } = await values.encrypt('stack-007', { plaintexts: [Buffer.from('v2 value').toString('base64')] });
         const relabelled = Buffer.from(ciphertexts[0], 'base64');
         assert.equal(relabelled.readUInt32BE(1), 2);

@@ -41,6 +41,15 @@ void describe('loadSecretsConfig', () => {
     assert.throws(() => loadSecretsConfig({ ...base, STACKYARD_LOCAL_KEY_FILE: '/k', STACKYARD_DATA_KEY_CACHE_SIZE: '0' }), /DATA_KEY_CACHE_SIZE/);
   });
 
+  void it('leaves cipher workers to the core count unless set, and accepts 0 to 16', () => {
+    const withKey = { ...base, STACKYARD_LOCAL_KEY_FILE: '/k' };
+    assert.equal(loadSecretsConfig(withKey).CIPHER_WORKERS, undefined);
+    assert.equal(loadSecretsConfig({ ...withKey, STACKYARD_CIPHER_WORKERS: '0' }).CIPHER_WORKERS, 0);
+    for (const bad of ['-1', '17', '1.5', 'many']) {
+      assert.throws(() => loadSecretsConfig({ ...withKey, STACKYARD_CIPHER_WORKERS: bad }), /CIPHER_WORKERS: must be a whole number from 0 to 16/, bad);
+    }
+  });
+
   void it('names the allowed key providers when STACKYARD_KEY_PROVIDER is unknown', () => {
     assert.throws(() => loadSecretsConfig({ ...base, STACKYARD_KEY_PROVIDER: 'hsm' }), /STACKYARD_KEY_PROVIDER: must be one of local, vault, aws-kms, azure-keyvault, gcp-kms/);
   });

@@ -63,6 +63,8 @@ const keyProviderShape = {
 export const keyProviderConfigSchema = z.object(keyProviderShape);
 export type KeyProviderConfig = z.infer<typeof keyProviderConfigSchema>;
 
+const CIPHER_WORKERS_RANGE = 'must be a whole number from 0 to 16';
+
 export const secretsConfigSchema = z.object({
   ...serviceConfigShape,
   PORT: serviceConfigShape.PORT.default(7444),
@@ -72,6 +74,13 @@ export const secretsConfigSchema = z.object({
   ...keyProviderShape,
   DATA_KEY_CACHE_SIZE: envPositiveInt.default(10_000),
   DATA_KEY_CACHE_TTL_SECONDS: envPositiveInt.default(600),
+  /** Threads that open and seal parts of large batches (0: the main thread only); unset: cores − 1, at most 3. */
+  CIPHER_WORKERS: z.coerce
+    .number({ error: CIPHER_WORKERS_RANGE })
+    .int({ error: CIPHER_WORKERS_RANGE })
+    .min(0, { error: CIPHER_WORKERS_RANGE })
+    .max(16, { error: CIPHER_WORKERS_RANGE })
+    .optional(),
 });
 
 export type SecretsConfig = z.infer<typeof secretsConfigSchema> & {

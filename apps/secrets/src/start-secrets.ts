@@ -47,6 +47,7 @@ export async function startSecrets(config: SecretsConfig): Promise<RunningSecret
       module: AppModule.register(dataSource, keyProvider, {
         cacheMaxEntries: config.DATA_KEY_CACHE_SIZE,
         cacheTtlMs: config.DATA_KEY_CACHE_TTL_SECONDS * 1000,
+        ...(config.CIPHER_WORKERS === undefined ? {} : { cipherWorkers: config.CIPHER_WORKERS }),
       }),
       config,
       allowedPeers: SECRETS_ALLOWED_PEERS,

@@ -5,3 +5,4 @@ export * from './local-key-provider';
 export * from './secrets.errors';
 export * from './stack-id';
 export * from './value-envelope';
+export * from './value-batch';

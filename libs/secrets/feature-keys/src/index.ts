@@ -13,3 +13,4 @@ export * from './secrets-keys.options';
 export * from './secrets.entities';
 export * from './stack-data-key.entity';
 export * from './stack-data-key.repository';
+export * from './value-cipher-pool';

@@ -7,6 +7,7 @@ import { SecretValuesService } from './secret-values.service';
 import { ObjectKeyService } from './object-key.service';
 import { KEY_PROVIDER, SECRETS_KEYS_OPTIONS, type SecretsKeysOptions } from './secrets-keys.options';
 import { StackDataKeyRepository } from './stack-data-key.repository';
+import { ValueCipherPool } from './value-cipher-pool';
 
 /** Per-stack envelope encryption over an initialized, migrated DataSource and a checked KEK. */
 @Module({})
@@ -22,6 +23,7 @@ export class SecretsKeysModule {
         StackDataKeyRepository,
         DataKeyService,
         SecretValuesService,
+        ValueCipherPool,
         ObjectKeyService,
       ],
     };

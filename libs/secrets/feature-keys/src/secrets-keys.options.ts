@@ -4,6 +4,8 @@ export interface SecretsKeysOptions {
   cacheMaxEntries: number;
   /** How long an unwrapped data key may stay in memory, from when it was unwrapped. */
   cacheTtlMs: number;
+  /** Worker threads that open and seal parts of large batches; 0 keeps all on the main thread. Default: cores − 1, at most 3. */
+  cipherWorkers?: number;
   /** Milliseconds since the epoch; replaced in tests. */
   now?: () => number;
 }

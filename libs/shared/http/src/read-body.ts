@@ -121,10 +121,26 @@ export function jsonNestingDepth(body: Buffer): number {
   return max;
 }
 
+/**
+ * Whether the body holds more than `depth` opening brackets at all (in strings or not): nesting
+ * can never exceed that count, so most bodies skip the byte-by-byte scan. Counting is native
+ * (`indexOf`); the scan is a JavaScript loop, about 0.3 ms per 170 KB on the 2-core machine, paid
+ * by every batch-encrypt/decrypt on both the api and the secrets service before this check.
+ */
+function mayNestDeeperThan(body: Buffer, depth: number): boolean {
+  let count = 0;
+  for (const bracket of [0x5b, 0x7b]) {
+    for (let i = body.indexOf(bracket); i !== -1; i = body.indexOf(bracket, i + 1)) {
+      if (++count > depth) return true;
+    }
+  }
+  return false;
+}
+
 /** Parses a JSON body, answering 400 (never 500) for anything malformed. */
 export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) return undefined;
-  if (jsonNestingDepth(body) > MAX_JSON_DEPTH) throw ApiError.badRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (mayNestDeeperThan(body, MAX_JSON_DEPTH) && jsonNestingDepth(body) > MAX_JSON_DEPTH) throw ApiError.badRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch (error) {
