@@ -70,6 +70,9 @@ provision "MariaDB" mariadb.sh
 provision "strace" strace.sh
 provision "Vault v1.14.8 (Transit)" vault.sh
 provision "local-kms (AWS KMS)" local-kms.sh
+provision "OpenLDAP slapd" slapd.sh
+provision "Samba AD DC" samba-ad.sh
+provision "SimpleSAMLphp 1.19 (SAML IdP)" simplesamlphp.sh
 if ((${#MISSING_PEERS[@]})); then
   if [[ "$CI" == "true" ]]; then
     die "CI=true and these test peers are missing: ${MISSING_PEERS[*]}. Every peer must be provisionable in CI; nothing is skipped."

@@ -1,5 +1,9 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 
-/** The console's backend. The web console itself arrives with its own issue; this boots and reports health. */
+/** The console's backend: browser sign-in today; the web console's API arrives with its own issue. */
 @Module({})
-export class AppModule {}
+export class AppModule {
+  static register(signIn: DynamicModule): DynamicModule {
+    return { module: AppModule, imports: [signIn] };
+  }
+}

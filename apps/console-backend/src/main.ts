@@ -1,16 +1,10 @@
 import 'reflect-metadata';
-import { z } from 'zod';
-import { ConfigError, loadConfig } from '@stackyard/shared-config';
-import { serviceConfigProblems, serviceConfigShape, startService } from '@stackyard/shared-service';
-import { AppModule } from './app.module';
-
-const schema = z.object({ ...serviceConfigShape, PORT: serviceConfigShape.PORT.default(3443) });
+import { ConfigError } from '@stackyard/shared-config';
+import { loadConsoleBackendConfig } from './console-backend.config';
+import { startConsoleBackend } from './start-console-backend';
 
 async function main(): Promise<void> {
-  const config = loadConfig(schema, { env: process.env });
-  const problems = serviceConfigProblems(config, false);
-  if (problems.length) throw new ConfigError(problems);
-  await startService({ name: 'console-backend', module: AppModule, config, maxBodyBytes: 1024 * 1024 });
+  await startConsoleBackend(loadConsoleBackendConfig(process.env));
 }
 
 main().catch((error: unknown) => {

@@ -9,37 +9,12 @@ import { IDENTITY_RESOLVE_PATH, type Principal } from '@stackyard/shared-contrac
 import { runMigrations } from '@stackyard/shared-db';
 import { InternalClient, UpstreamError } from '@stackyard/shared-http';
 import { type EmbeddedPki, ensureEmbeddedPki, type ServiceName } from '@stackyard/shared-tls';
-import { type MariadbPeer, type PeerProcess, spawnPeer, startMariadb, tempDir, waitUntil } from '@stackyard/testing';
+import { type PeerProcess, spawnPeer, tempDir, waitUntil } from '@stackyard/testing';
 import type { DataSource } from 'typeorm';
 import { createIdentityDataSource, IDENTITY_MIGRATION_LOCK } from './data-source';
 import { loadIdentityConfig } from './identity.config';
 import { type RunningIdentity, startIdentity } from './start-identity';
-
-/** Each engine gives fresh, empty databases; MariaDB is a real server (or STACKYARD_TEST_MYSQL_URL). */
-interface Engine {
-  name: string;
-  sqlite: boolean;
-  newDatabaseUrl(dir: string, name: string): Promise<string>;
-  stop(): Promise<void>;
-}
-
-function sqliteEngine(): Engine {
-  return { name: 'SQLite', sqlite: true, newDatabaseUrl: (dir, name) => Promise.resolve(`sqlite:${join(dir, `${name}.db`)}`), stop: () => Promise.resolve() };
-}
-
-function mariadbEngine(): Engine {
-  let peer: Promise<MariadbPeer> | undefined;
-  return {
-    name: 'MariaDB',
-    sqlite: false,
-    // No skip when the server is missing: startMariadb fails with how to provision it.
-    newDatabaseUrl: async () => (await (peer ??= startMariadb())).createDatabase(),
-    stop: async () => {
-      const started = await peer?.catch(() => undefined);
-      await started?.stop();
-    },
-  };
-}
+import { databaseEngines } from './testing/database-engines';
 
 function serviceEnv(pki: EmbeddedPki, databaseUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -109,7 +84,7 @@ async function bootstrapCounts(dataSource: DataSource) {
 
 const ONE_OF_EACH = { siteAdmins: 1, users: 1, organizations: 1, memberships: 1, bootstrapTokens: 1 };
 
-for (const engine of [sqliteEngine(), mariadbEngine()]) {
+for (const engine of databaseEngines()) {
   void describe(`identity service on ${engine.name}`, () => {
     let dir: string;
     let pki: EmbeddedPki;

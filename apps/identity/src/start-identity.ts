@@ -2,12 +2,25 @@ import type { DataSource } from 'typeorm';
 import { IdentityBootstrapService, IdentityDatabase } from '@stackyard/identity-feature-tokens';
 import { runMigrations } from '@stackyard/shared-db';
 import { createLogger, type RunningService, startService } from '@stackyard/shared-service';
+import type { SignInOptions } from '@stackyard/identity-feature-sign-in';
 import { AppModule } from './app.module';
+import { directoryMethods } from './directories.config';
 import { createIdentityDataSource, IDENTITY_MIGRATION_LOCK } from './data-source';
 import type { IdentityConfig } from './identity.config';
 
 /** Peers allowed to call identity: the api (every CLI request) and the console's backend. */
 export const IDENTITY_ALLOWED_PEERS = ['api', 'console-backend'];
+
+function signInOptions(config: IdentityConfig): SignInOptions {
+  const lockMs = config.SIGN_IN_LOCKOUT_SECONDS * 1000;
+  return {
+    sessionIdleTimeoutMs: config.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
+    sessionAbsoluteTimeoutMs: config.SESSION_ABSOLUTE_TIMEOUT_SECONDS * 1000,
+    accountThrottle: { maxFailures: config.SIGN_IN_MAX_FAILURES, windowMs: lockMs, lockMs },
+    addressThrottle: { maxFailures: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS, windowMs: lockMs, lockMs },
+    directories: directoryMethods(config.directories),
+  };
+}
 
 export interface RunningIdentity extends RunningService {
   dataSource: DataSource;
@@ -38,7 +51,7 @@ export async function startIdentity(config: IdentityConfig): Promise<RunningIden
     }
     const service = await startService({
       name: 'identity',
-      module: AppModule.register(dataSource, { defaultOrganization: config.BOOTSTRAP_ORG }),
+      module: AppModule.register(dataSource, { defaultOrganization: config.BOOTSTRAP_ORG }, signInOptions(config)),
       config,
       allowedPeers: IDENTITY_ALLOWED_PEERS,
       maxBodyBytes: 64 * 1024,

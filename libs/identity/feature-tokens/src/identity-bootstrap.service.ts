@@ -85,6 +85,7 @@ export class IdentityBootstrapService {
       kind: 'personal',
       name: BOOTSTRAP_TOKEN_NAME,
       tokenHash,
+      description: '',
       createdAt: now,
       lastUsedAt: null,
       expiresAt: null,

@@ -13,6 +13,9 @@ export class IdentityTokensModule {
   static register(dataSource: DataSource, options: IdentityTokensOptions): DynamicModule {
     return {
       module: IdentityTokensModule,
+      // The identity database and token minting are shared with the sign-in feature.
+      global: true,
+      exports: [IdentityDatabase, TokenService],
       controllers: [PrincipalController, TokenController],
       providers: [
         { provide: DataSource, useValue: dataSource },

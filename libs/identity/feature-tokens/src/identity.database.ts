@@ -5,6 +5,10 @@ import { AccessTokenRepository } from './access-token.repository';
 import { isTransientConflict } from './database-errors.util';
 import { MembershipRepository } from './membership.repository';
 import { OrganizationRepository } from './organization.repository';
+import { SessionRepository } from './session.repository';
+import { SignInThrottleRepository } from './sign-in-throttle.repository';
+import { TeamRepository } from './team.repository';
+import { UserIdentityRepository } from './user-identity.repository';
 import { UserRepository } from './user.repository';
 
 /** The identity tables, bound to one EntityManager (the pool, or one transaction). */
@@ -13,12 +17,20 @@ export class IdentityRepositories {
   readonly organizations: OrganizationRepository;
   readonly memberships: MembershipRepository;
   readonly tokens: AccessTokenRepository;
+  readonly identities: UserIdentityRepository;
+  readonly teams: TeamRepository;
+  readonly sessions: SessionRepository;
+  readonly throttle: SignInThrottleRepository;
 
   constructor(manager: EntityManager) {
     this.users = new UserRepository(manager);
     this.organizations = new OrganizationRepository(manager);
     this.memberships = new MembershipRepository(manager);
     this.tokens = new AccessTokenRepository(manager);
+    this.identities = new UserIdentityRepository(manager);
+    this.teams = new TeamRepository(manager);
+    this.sessions = new SessionRepository(manager);
+    this.throttle = new SignInThrottleRepository(manager);
   }
 }
 

@@ -17,6 +17,7 @@ function tokenRow(overrides: Partial<AccessTokenEntity> = {}): AccessTokenEntity
     kind: 'personal',
     name: 'laptop',
     tokenHash: hashAccessToken('pul-x'),
+    description: '',
     createdAt: 0,
     lastUsedAt: null,
     expiresAt: null,
@@ -38,6 +39,7 @@ function setup(row: AccessTokenEntity | null, now = 1_000_000) {
       },
       users: { findById: (id: string) => Promise.resolve(id === user.id ? user : null) },
       memberships: { organizationsOf: () => Promise.resolve([{ name: 'acme', role: 'member' as const }]) },
+      teams: { teamsOf: () => Promise.resolve([{ organization: 'acme', team: 'platform' }]) },
       organizations: { findById: (id: string) => Promise.resolve(id === 'o1' ? { id: 'o1', name: 'acme', createdAt: 0 } : null) },
     },
   };
@@ -61,6 +63,7 @@ void describe(PrincipalService.name, () => {
       avatarUrl: '',
       siteAdmin: false,
       organizations: [{ name: 'acme', role: 'member' }],
+      teams: [{ organization: 'acme', team: 'platform' }],
       token: { id: 't1', name: 'laptop', kind: 'personal' },
     });
   });

@@ -34,6 +34,7 @@ export class PrincipalService {
     const user = await repos.users.findById(token.userId);
     if (!user) throw ApiError.unauthorized('the access token belongs to no user');
     const organizations = await repos.memberships.organizationsOf(user.id);
+    const teams = await repos.teams.teamsOf(user.id);
     const tokenInfo: Principal['token'] = { id: token.id, name: token.name, kind: token.kind };
     if (token.orgId !== null) {
       const org = await repos.organizations.findById(token.orgId);
@@ -48,6 +49,7 @@ export class PrincipalService {
       avatarUrl: user.avatarUrl,
       siteAdmin: user.siteAdmin,
       organizations,
+      teams,
       token: tokenInfo,
     };
   }

@@ -21,29 +21,46 @@ export class TokenService {
 
   async create(body: unknown): Promise<CreateTokenResponse> {
     const request = parseCreateTokenRequest(body);
-    const token = generateAccessToken();
-    const tokenHash = hashAccessToken(token);
-    const id = randomUUID();
-    await this.database.transaction(async (repos) => {
+    const minted = await this.database.transaction(async (repos) => {
       const now = this.now();
       const userId = await this.ensureUser(repos, request.login, now);
       if (await repos.tokens.findByUserAndName(userId, request.name)) {
         throw ApiError.conflict(`user '${request.login}' already has a token named '${request.name}' (names stay taken after revocation)`);
       }
-      await repos.tokens.insert({
-        id,
-        userId,
-        orgId: null,
-        kind: 'personal',
-        name: request.name,
-        tokenHash,
-        createdAt: now,
-        lastUsedAt: null,
-        expiresAt: request.expiresInSeconds === undefined ? null : now + request.expiresInSeconds * 1000,
-        revokedAt: null,
-      });
+      return this.insertPersonal(repos, userId, request.name, '', request.expiresInSeconds === undefined ? null : now + request.expiresInSeconds * 1000, now);
     });
-    this.logger.log(`created token ${id} '${request.name}' for user '${request.login}'`);
+    this.logger.log(`created token ${minted.id} '${request.name}' for user '${request.login}'`);
+    return minted;
+  }
+
+  /**
+   * A personal token for an existing user, named `<prefix>-<time>-<random>` so repeated CLI logins
+   * never collide with each other or with names the user chose.
+   */
+  async mintPersonal(userId: string, namePrefix: string, description: string): Promise<CreateTokenResponse & { name: string }> {
+    const now = this.now();
+    const name = `${namePrefix}-${new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomUUID().slice(0, 8)}`;
+    const minted = await this.database.transaction((repos) => this.insertPersonal(repos, userId, name, description, null, now));
+    this.logger.log(`created token ${minted.id} '${name}' for user ${userId}`);
+    return { ...minted, name };
+  }
+
+  private async insertPersonal(repos: IdentityRepositories, userId: string, name: string, description: string, expiresAt: number | null, now: number): Promise<CreateTokenResponse> {
+    const token = generateAccessToken();
+    const id = randomUUID();
+    await repos.tokens.insert({
+      id,
+      userId,
+      orgId: null,
+      kind: 'personal',
+      name,
+      tokenHash: hashAccessToken(token),
+      description,
+      createdAt: now,
+      lastUsedAt: null,
+      expiresAt,
+      revokedAt: null,
+    });
     return { id, token };
   }
 

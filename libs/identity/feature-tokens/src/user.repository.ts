@@ -28,6 +28,10 @@ export class UserRepository {
     await this.repo.insert(user);
   }
 
+  async updateProfile(id: string, name: string, email: string): Promise<void> {
+    await this.repo.update({ id }, { name, email });
+  }
+
   async makeSiteAdmin(id: string): Promise<void> {
     await this.repo.update({ id }, { siteAdmin: true });
   }

@@ -56,6 +56,9 @@ export class ApiError extends Error {
   static unsupportedMediaType(detail: string): ApiError {
     return new ApiError(415, detail);
   }
+  static tooManyRequests(detail: string): ApiError {
+    return new ApiError(429, detail);
+  }
   static unavailable(detail: string): ApiError {
     return new ApiError(503, detail);
   }

@@ -12,6 +12,12 @@ export interface InternalClientOptions {
   certFile: string;
   keyFile: string;
   timeoutMs?: number;
+  /**
+   * Pass the peer's own 503 message on (e.g. "the directory … cannot be reached"), for callers that
+   * show it to a person. Off by default: most callers answer the public, where "<peer> service
+   * answered 503" is all that should be said.
+   */
+  relayUnavailableMessages?: boolean;
 }
 
 /**
@@ -85,7 +91,8 @@ export class InternalClient {
               return;
             }
             const err = parsed as Partial<ErrorBody> | undefined;
-            if (status >= 400 && status < 500 && err && typeof err.message === 'string') {
+            const relayed = (status >= 400 && status < 500) || (status === 503 && this.options.relayUnavailableMessages === true);
+            if (relayed && err && typeof err.message === 'string') {
               reject(new UpstreamError(status, err.message));
               return;
             }

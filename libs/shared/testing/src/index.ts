@@ -15,3 +15,7 @@ export * from './azure-keyvault.emulator';
 export * from './azure-keyvault.peer';
 export * from './vault.peer';
 export * from './s3-client.util';
+export * from './slapd.peer';
+export * from './samba-ad.peer';
+export * from './simplesamlphp.peer';
+export * from './test-browser';

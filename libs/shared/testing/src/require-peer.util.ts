@@ -6,6 +6,11 @@ const PROVISION_HINTS: Record<string, string> = {
   versitygw: 'bash scripts/peers/versitygw.sh (builds it from the Go module proxy into ~/.cache/stackyard/peers)',
   mariadbd: 'bash scripts/peers/mariadb.sh (apt-get installs mariadb-server and mariadb-client)',
   'mariadb-install-db': 'bash scripts/peers/mariadb.sh (apt-get installs mariadb-server and mariadb-client)',
+  slapd: 'bash scripts/peers/slapd.sh (apt-get installs Debian slapd: the server and its modules in /usr/lib/ldap)',
+  samba: 'bash scripts/peers/samba-ad.sh (apt-get installs samba, samba-ad-provision, samba-dsdb-modules and samba-vfs-modules)',
+  'samba-tool': 'bash scripts/peers/samba-ad.sh (apt-get installs samba, samba-ad-provision, samba-dsdb-modules and samba-vfs-modules)',
+  php: 'bash scripts/peers/simplesamlphp.sh (apt-get installs simplesamlphp, php-cli, php-xml and php-mbstring)',
+  simplesamlphp: 'bash scripts/peers/simplesamlphp.sh (apt-get installs simplesamlphp, php-cli, php-xml and php-mbstring)',
 };
 
 /** Raised when a test needs a peer binary that is not installed. Tests fail on it; they never skip. */

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+
+export interface BrowserResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+  location: string | null;
+  setCookies: string[];
+}
+
+export interface BrowserRequestOptions {
+  method?: string;
+  /** Sent as `application/x-www-form-urlencoded`, the way an HTML form posts. */
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** Override the Origin a form post carries (`null`: none at all). */
+  origin?: string | null;
+}
+
+/**
+ * What a browser does that matters to sign-in flows: a cookie jar for one origin, `Origin` on form
+ * posts (as `null` when the page was served under `Referrer-Policy: no-referrer`, as browsers do),
+ * and no automatic redirects, so a test sees every hop. TLS trust is the process's: tests add the
+ * installation's CA with `tls.setDefaultCACertificates`.
+ */
+export class TestBrowser {
+  readonly jar = new Map<string, string>();
+  /** Every response body, so a test can check that no secret reached any page. */
+  readonly bodies: string[] = [];
+  private pagePolicy = '';
+
+  constructor(readonly origin: string) {}
+
+  async request(target: string, options: BrowserRequestOptions = {}): Promise<BrowserResponse> {
+    const url = new URL(target, this.origin);
+    const headers: Record<string, string> = { 'user-agent': 'StackyardTestBrowser/1.0', ...options.headers };
+    const sameOrigin = url.origin === this.origin;
+    if (sameOrigin && this.jar.size > 0) headers['cookie'] = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    let body: string | undefined;
+    if (options.form) {
+      body = new URLSearchParams(options.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      const pageOrigin = this.pagePolicy === 'no-referrer' ? 'null' : this.origin;
+      const origin = options.origin === undefined ? pageOrigin : options.origin;
+      if (origin !== null) headers['origin'] = origin;
+    }
+    const res = await fetch(url, { method: options.method ?? (options.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const text = await res.text();
+    this.bodies.push(text);
+    if (sameOrigin && (res.headers.get('content-type') ?? '').startsWith('text/html')) this.pagePolicy = res.headers.get('referrer-policy') ?? '';
+    const setCookies = res.headers.getSetCookie();
+    if (sameOrigin) {
+      for (const cookie of setCookies) {
+        const [pair = ''] = cookie.split(';');
+        const eq = pair.indexOf('=');
+        const name = pair.slice(0, eq);
+        if (/;\s*Max-Age=0(;|$)/i.test(cookie)) this.jar.delete(name);
+        else this.jar.set(name, pair.slice(eq + 1));
+      }
+    }
+    return { status: res.status, headers: res.headers, body: text, location: res.headers.get('location'), setCookies };
+  }
+}
+
+/** The value of a page's `<input type="hidden" name="…">`, HTML entities decoded. */
+export function hiddenField(html: string, name: string): string {
+  const match = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html);
+  assert.ok(match, `no hidden ${name} field in:\n${html}`);
+  return match[1].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+}
