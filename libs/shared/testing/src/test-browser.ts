@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export interface BrowserResponse {
   status: number;
@@ -7,6 +9,13 @@ export interface BrowserResponse {
   location: string | null;
   setCookies: string[];
 }
+
+/**
+ * Where to connect for a URL instead of resolving its host: e.g. `app.stackyard.test:8443` →
+ * 127.0.0.1 and the console's real port, as a test's hosts file would. TLS still checks the
+ * certificate against the URL's host name.
+ */
+export type BrowserRoute = (url: URL) => { host: string; port: number } | undefined;
 
 export interface BrowserRequestOptions {
   method?: string;
@@ -29,7 +38,10 @@ export class TestBrowser {
   readonly bodies: string[] = [];
   private pagePolicy = '';
 
-  constructor(readonly origin: string) {}
+  constructor(
+    readonly origin: string,
+    private readonly route?: BrowserRoute,
+  ) {}
 
   async request(target: string, options: BrowserRequestOptions = {}): Promise<BrowserResponse> {
     const url = new URL(target, this.origin);
@@ -44,8 +56,8 @@ export class TestBrowser {
       const origin = options.origin === undefined ? pageOrigin : options.origin;
       if (origin !== null) headers['origin'] = origin;
     }
-    const res = await fetch(url, { method: options.method ?? (options.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
-    const text = await res.text();
+    const res = await this.send(url, options.method ?? (options.form ? 'POST' : 'GET'), headers, body);
+    const text = res.body;
     this.bodies.push(text);
     if (sameOrigin && (res.headers.get('content-type') ?? '').startsWith('text/html')) this.pagePolicy = res.headers.get('referrer-policy') ?? '';
     const setCookies = res.headers.getSetCookie();
@@ -59,6 +71,38 @@ export class TestBrowser {
       }
     }
     return { status: res.status, headers: res.headers, body: text, location: res.headers.get('location'), setCookies };
+  }
+
+  /** One HTTP exchange, no redirects followed; TLS trust is the process's default CA set. */
+  private send(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; headers: Headers; body: string }> {
+    const target = this.route?.(url);
+    const secure = url.protocol === 'https:';
+    const port = Number(url.port || (secure ? 443 : 80));
+    const options = {
+      method,
+      host: target?.host ?? url.hostname,
+      port: target?.port ?? port,
+      path: `${url.pathname}${url.search}`,
+      headers: { host: url.host, ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) },
+      ...(secure ? { servername: url.hostname } : {}),
+    };
+    return new Promise((resolve, reject) => {
+      const onResponse = (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, v);
+          }
+          resolve({ status: res.statusCode ?? 0, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8') });
+        });
+      };
+      const req = secure ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 }
 
