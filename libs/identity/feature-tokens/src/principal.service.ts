@@ -12,6 +12,8 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
 @Injectable()
 export class PrincipalService {
   private readonly logger = new Logger(PrincipalService.name);
+  /** Refused tokens are security events: which token (id and name, never its value) and why. */
+  private readonly audit = new Logger('audit');
   private readonly now: () => number;
 
   constructor(
@@ -27,12 +29,12 @@ export class PrincipalService {
     if (!isAccessTokenHash(tokenHash)) throw ApiError.badRequest('tokenHash must be the lowercase hex SHA-256 of the access token');
     const repos = this.database.repositories;
     const token = await repos.tokens.findByHash(tokenHash);
-    if (!token) throw ApiError.unauthorized('the access token is not recognised');
-    if (token.revokedAt !== null) throw ApiError.unauthorized('the access token has been revoked');
+    if (!token) throw this.refused('unknown', 'the access token is not recognised');
+    if (token.revokedAt !== null) throw this.refused('revoked', 'the access token has been revoked', token);
     const now = this.now();
-    if (token.expiresAt !== null && token.expiresAt <= now) throw ApiError.unauthorized('the access token has expired');
+    if (token.expiresAt !== null && token.expiresAt <= now) throw this.refused('expired', 'the access token has expired', token);
     const user = await repos.users.findById(token.userId);
-    if (!user) throw ApiError.unauthorized('the access token belongs to no user');
+    if (!user) throw this.refused('no-user', 'the access token belongs to no user', token);
     const organizations = await repos.memberships.organizationsOf(user.id);
     const teams = await repos.teams.teamsOf(user.id);
     const tokenInfo: Principal['token'] = { id: token.id, name: token.name, kind: token.kind };
@@ -52,6 +54,11 @@ export class PrincipalService {
       teams,
       token: tokenInfo,
     };
+  }
+
+  private refused(reason: string, message: string, token?: AccessTokenEntity): ApiError {
+    this.audit.log(JSON.stringify({ event: 'auth.token.refused', reason, tokenId: token?.id ?? null, tokenName: token?.name ?? null, tokenKind: token?.kind ?? null }));
+    return ApiError.unauthorized(message);
   }
 
   private async touch(token: AccessTokenEntity, now: number): Promise<void> {

@@ -103,7 +103,7 @@ export interface Suite {
   /** Another api replica on its own port sharing the same database and object store. */
   startExtraApi(options?: { port?: number; extraEnv?: Record<string, string | undefined> }): Promise<ServiceHandle>;
   /** A new access token for `login` through identity's internal route (mutual TLS). */
-  mintToken(login: string, name: string): Promise<MintedToken>;
+  mintToken(login: string, name: string, options?: { expiresInSeconds?: number }): Promise<MintedToken>;
   revokeToken(id: string): Promise<void>;
   /** Stops every process of the suite (api replicas and console first, secrets last). */
   stop(): Promise<void>;
@@ -239,6 +239,8 @@ export async function startSuite(options: StartSuiteOptions): Promise<Suite> {
         STACKYARD_BOOTSTRAP_ADMIN_TOKEN_FILE: tokenFile,
         STACKYARD_BOOTSTRAP_ADMIN_LOGIN: adminLogin,
         STACKYARD_BOOTSTRAP_ORG: org,
+        // Organizations' SAML service providers live on the console host (entity ID, ACS URL).
+        STACKYARD_CONSOLE_URL: urls.consoleBackend,
       },
       'identity',
     ),
@@ -332,12 +334,13 @@ export async function startSuite(options: StartSuiteOptions): Promise<Suite> {
       await replica.start();
       return replica;
     },
-    async mintToken(login, name) {
-      const res = await httpsRequest(`${urls.identity}/internal/v1/tokens`, { ...mtls, method: 'POST', body: { login, name } });
+    async mintToken(login, name, mintOptions) {
+      const body = { login, name, ...(mintOptions?.expiresInSeconds === undefined ? {} : { expiresInSeconds: mintOptions.expiresInSeconds }) };
+      const res = await httpsRequest(`${urls.identity}/internal/v1/tokens`, { ...mtls, method: 'POST', body });
       if (res.status < 200 || res.status >= 300) throw new Error(`minting a token for ${login} failed: HTTP ${res.status} ${res.text.slice(0, 300)}`);
-      const body = JSON.parse(res.text) as Partial<MintedToken>;
-      if (typeof body.token !== 'string' || typeof body.id !== 'string') throw new Error('identity answered without {id, token}');
-      return { id: body.id, token: body.token };
+      const minted = JSON.parse(res.text) as Partial<MintedToken>;
+      if (typeof minted.token !== 'string' || typeof minted.id !== 'string') throw new Error('identity answered without {id, token}');
+      return { id: minted.id, token: minted.token };
     },
     async revokeToken(id) {
       const res = await httpsRequest(`${urls.identity}/internal/v1/tokens/${encodeURIComponent(id)}`, { ...mtls, method: 'DELETE' });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiError } from '@stackyard/shared-errors';
 import { InternalClient, UpstreamError } from '@stackyard/shared-http';
 import { IDENTITY_RESOLVE_PATH, type Principal, type ResolvePrincipalRequest } from '@stackyard/shared-contracts';
@@ -17,6 +17,7 @@ const MAX_CACHED = 10_000;
 @Injectable()
 export class PrincipalService {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  private readonly audit = new Logger('audit');
 
   constructor(
     @Inject(IDENTITY_CLIENT) private readonly identity: InternalClient,
@@ -24,7 +25,11 @@ export class PrincipalService {
   ) {}
 
   async resolve(token: string, requestId?: string): Promise<Principal> {
-    if (token.length < 8 || token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) throw ApiError.unauthorized('malformed access token');
+    if (token.length < 8 || token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) {
+      // Identity never sees these, so the refusal is recorded here (never the value).
+      this.audit.log(JSON.stringify({ event: 'auth.token.refused', reason: 'malformed', length: token.length, requestId: requestId ?? null }));
+      throw ApiError.unauthorized('malformed access token');
+    }
     const tokenHash = createHash('sha256').update(token).digest('hex');
     const now = Date.now();
     const hit = this.cache.get(tokenHash);
@@ -35,7 +40,9 @@ export class PrincipalService {
     } catch (error) {
       if (error instanceof UpstreamError && (error.status === 401 || error.status === 404)) {
         this.cache.delete(tokenHash);
-        throw ApiError.unauthorized('invalid, expired or revoked access token');
+        // Identity says which (not recognised, revoked, expired): the caller holds the token, so
+        // telling them why it stopped working gives nothing away and saves a support ticket.
+        throw ApiError.unauthorized(error.status === 401 ? error.detail : 'the access token is not recognised');
       }
       throw error;
     }
