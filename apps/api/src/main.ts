@@ -5,7 +5,7 @@ import { runMigrations } from '@stackyard/shared-db';
 import { InternalClient } from '@stackyard/shared-http';
 import { startService } from '@stackyard/shared-service';
 import { objectStoreSettingsFromConfig, openObjectStore } from '@stackyard/shared-storage';
-import { JOURNAL_ENTRIES_ROUTE, RAW_BODY_ROUTES, StacksProtocolModule, StateUploadGate } from '@stackyard/stacks-feature-protocol';
+import { JOURNAL_ENTRIES_ROUTE, OAUTH_TOKEN_ROUTE, RAW_BODY_ROUTES, SCIM_MAX_BODY_BYTES, SCIM_ROUTE, StacksProtocolModule, StateUploadGate } from '@stackyard/stacks-feature-protocol';
 import { loadApiConfig } from './api-config';
 import { createApiDataSource } from './api-data-source';
 
@@ -48,10 +48,13 @@ async function main(): Promise<void> {
     name: 'api',
     module,
     config,
-    rawBodyRoutes: RAW_BODY_ROUTES,
+    // The OAuth token endpoint reads its form itself (small: it gets MAX_JSON_BYTES below).
+    // SCIM bodies are relayed to identity as sent, so malformed JSON gets a SCIM error there.
+    rawBodyRoutes: [...RAW_BODY_ROUTES, OAUTH_TOKEN_ROUTE, SCIM_ROUTE],
     maxBodyBytes: (path) => {
       if (RAW_BODY_ROUTES.some((r) => r.test(path))) return config.MAX_STATE_BYTES;
       if (config.JOURNALING && JOURNAL_ENTRIES_ROUTE.test(path)) return config.JOURNAL_MAX_BATCH_BYTES;
+      if (SCIM_ROUTE.test(path)) return SCIM_MAX_BODY_BYTES;
       return config.MAX_JSON_BYTES;
     },
     beforeBody: (app) => {

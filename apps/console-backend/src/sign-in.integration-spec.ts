@@ -8,11 +8,24 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getCACertificates, setDefaultCACertificates, type TLSSocket } from 'node:tls';
-import type { CliTokenRequest, DirectorySignInRequest, ResolveSessionRequest, ResolveSessionResponse, SignInMethodsResponse, SignInResponse } from '@stackyard/shared-contracts';
+import type {
+  CliTokenRequest,
+  DirectorySignInRequest,
+  PutSamlConfigRequest,
+  ResolveSessionRequest,
+  ResolveSessionResponse,
+  SamlAcsRequest,
+  SamlStartResponse,
+  SignInMethodsResponse,
+  SignInResponse,
+} from '@stackyard/shared-contracts';
 import { createCertificateAuthority, issueCertificate, serviceUri } from '@stackyard/shared-tls';
 import { type BrowserResponse, freePort, hiddenField, tempDir, TestBrowser } from '@stackyard/testing';
 
 const PASSWORD = 'correct horse battery staple';
+const IDP_SSO_URL = 'https://idp.example.test/sso';
+/** What the double's IdP "signed": a SAMLResponse well over the 16 KiB of ordinary sign-in forms. */
+const SAML_RESPONSE = Buffer.from(`<samlp:Response>${'x'.repeat(100_000)}</samlp:Response>`).toString('base64');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 interface DoubleUser {
@@ -40,6 +53,10 @@ class IdentityDouble {
   /** Every body the console sent except sign-ins (which carry the password by design). */
   readonly sessionCallBodies: string[] = [];
   readonly refusedPeers: string[] = [];
+  /** SAML: AuthnRequest IDs handed out, ACS calls received, configuration uploads. */
+  readonly samlRequests = new Set<string>();
+  readonly samlAcsCalls: SamlAcsRequest[] = [];
+  readonly samlConfigUploads: PutSamlConfigRequest[] = [];
   /** Answer every call with a 500, as a broken identity would. */
   failing = false;
 
@@ -58,6 +75,8 @@ class IdentityDouble {
         } satisfies SignInMethodsResponse,
       };
     }
+    const saml = this.handleSaml(req.method ?? '', path, body);
+    if (saml) return saml;
     if (req.method !== 'POST') return error(404, 'Not Found: no route');
     const directory = /^\/internal\/v1\/sign-in\/directory\/([^/]+)$/.exec(path);
     if (directory) {
@@ -103,6 +122,38 @@ class IdentityDouble {
       default:
         return error(404, 'Not Found: no route');
     }
+  }
+
+  /** identity's SAML routes for organization `okta` (sign-in) and `stackyard` (configuration). */
+  private handleSaml(method: string, path: string, body: string): { status: number; json: unknown } | undefined {
+    const error = (status: number, message: string) => ({ status, json: { code: status, message } });
+    const route = `${method} ${path}`;
+    if (route === 'POST /internal/v1/sign-in/saml/okta/start') {
+      const requestId = `_${randomBytes(20).toString('hex')}`;
+      this.samlRequests.add(requestId);
+      return { status: 200, json: { redirectUrl: `${IDP_SSO_URL}?SAMLRequest=${requestId}`, requestId, expiresAt: Date.now() + 900_000 } satisfies SamlStartResponse };
+    }
+    if (route === 'POST /internal/v1/sign-in/saml/nosso/start') return error(404, "Not Found: organization 'nosso' has no SAML sign-in enabled");
+    if (route === 'POST /internal/v1/sign-in/saml/okta/acs') {
+      const request = JSON.parse(body) as SamlAcsRequest;
+      this.samlAcsCalls.push(request);
+      if (request.samlResponse !== SAML_RESPONSE) return error(401, 'Unauthorized: SAML sign-in refused: this assertion was already used to sign in. Start the sign-in again from the sign-in page.');
+      if (!this.samlRequests.delete(request.expectedRequestId)) return error(401, 'Unauthorized: SAML sign-in refused: the response answers another AuthnRequest than the one this browser started.');
+      const token = randomBytes(32).toString('base64url');
+      this.sessionTokens.push(token);
+      this.sessions.set(sha256(token), { login: 'alice', revoked: false });
+      return { status: 200, json: { session: { token, expiresAt: Date.now() + 8 * 3600 * 1000, idleTimeoutSeconds: 3600 }, user: { id: 'u1', login: 'alice', name: 'Alice Example' } } satisfies SignInResponse };
+    }
+    if (route === 'GET /internal/v1/orgs/okta/saml/sp-metadata') {
+      return { status: 200, json: { entityId: 'https://console.test/saml/okta', acsUrl: 'https://console.test/saml/okta/acs', metadataXml: '<md:EntityDescriptor entityID="https://console.test/saml/okta"/>' } };
+    }
+    if (route === 'PUT /internal/v1/orgs/stackyard/saml') {
+      const request = JSON.parse(body) as PutSamlConfigRequest;
+      this.samlConfigUploads.push(request);
+      if (request.idpMetadataXml === 'not xml') return error(400, 'Bad Request: the IdP metadata was refused: IdP metadata is not well-formed XML');
+      return { status: 200, json: { organization: 'stackyard', configured: true, enabled: true } };
+    }
+    return undefined;
   }
 
   listener(req: IncomingMessage, res: ServerResponse): void {
@@ -250,6 +301,7 @@ void describe('console-backend browser sign-in against an identity double', () =
     const styleNonce = /style-src 'nonce-([^']+)'/.exec(csp)?.[1];
     assert.ok(styleNonce && page.body.includes(`<style nonce="${styleNonce}">`));
     assert.doesNotMatch(page.body, /<script|https?:\/\/(?!127\.0\.0\.1)/i, 'no script, nothing external');
+    assert.match(page.body, /<a class="button" href="\/login\/saml\/okta\?next=%2Fcli-login%3F[^"]*">Sign in with Okta<\/a>/);
     assert.equal(page.headers.get('x-frame-options'), 'DENY');
     assert.equal(page.headers.get('cache-control'), 'no-store');
     assert.equal(page.headers.get('referrer-policy'), 'same-origin');
@@ -257,7 +309,6 @@ void describe('console-backend browser sign-in against an identity double', () =
     assert.match(page.body, /<label for="m0-username">Username<\/label>/);
     assert.match(page.body, /<label for="m0-password">Password<\/label>/);
     assert.match(page.body, /Generated by pulumi login on build-7/);
-    assert.doesNotMatch(page.body, /Okta/, 'SAML methods have no route yet, so no button');
     assert.ok(browser.jar.has('__Host-stackyard-csrf'));
     const csrf = hiddenField(page.body, 'csrf');
     csrfValues.push(csrf, browser.jar.get('__Host-stackyard-csrf')!);
@@ -404,6 +455,95 @@ void describe('console-backend browser sign-in against an identity double', () =
     assert.match(staleCli.location!, /^\/login\?next=%2Fcli-login%3F/);
   });
 
+  void it('logs the CLI in through SAML: /cli-login → /login → /login/saml → IdP → cross-site ACS post → /cli-login → loopback', async () => {
+    const browser = newBrowser();
+    const start = await browser.request(`/cli-login?${cliLoginQuery().toString()}`);
+    const next = new URL(start.location!, consoleUrl).searchParams.get('next')!;
+    const login = await browser.request(start.location!);
+    const samlLink = /href="(\/login\/saml\/okta\?[^"]+)"/.exec(login.body)![1].replace(/&amp;/g, '&');
+    const toIdp = await browser.request(samlLink);
+    assert.equal(toIdp.status, 303);
+    const authorize = new URL(toIdp.location!);
+    assert.equal(`${authorize.origin}${authorize.pathname}`, IDP_SSO_URL);
+    const requestId = authorize.searchParams.get('SAMLRequest')!;
+    const state = toIdp.setCookies.find((c) => c.startsWith('__Host-stackyard-saml='))!;
+    for (const attribute of ['Secure', 'HttpOnly', 'SameSite=None', 'Path=/']) assert.ok(state.split('; ').includes(attribute), `${attribute} in ${state}`);
+
+    // The IdP's auto-submitted form: cross-site, no CSRF token of ours, a large body.
+    const acs = await browser.request('/saml/okta/acs', { form: { SAMLResponse: SAML_RESPONSE, RelayState: '' }, origin: 'https://idp.example.test', headers: { 'sec-fetch-site': 'cross-site' } });
+    assert.equal(acs.status, 303, acs.body);
+    assert.equal(acs.location, next);
+    assert.deepEqual(identity.samlAcsCalls.at(-1), { samlResponse: SAML_RESPONSE, expectedRequestId: requestId, sourceIp: '127.0.0.1', userAgent: 'StackyardTestBrowser/1.0' });
+    assert.equal(browser.jar.has('__Host-stackyard-saml'), false, 'the sign-in state is used once');
+    assert.equal(browser.jar.get('__Host-stackyard-session'), identity.sessionTokens.at(-1));
+
+    const handOver = await browser.request(acs.location);
+    assert.equal(handOver.status, 302);
+    assert.equal(new URL(handOver.location!).searchParams.get('accessToken'), identity.accessTokens.at(-1));
+  });
+
+  void it('shows a refused assertion, a post without this browser’s sign-in and an unknown SSO as pages with their status, and no session', async () => {
+    const browser = newBrowser();
+    await browser.request('/login/saml/okta?next=%2F');
+    const refused = await browser.request('/saml/okta/acs', { form: { SAMLResponse: 'UmVwbGF5ZWQ=' }, origin: 'https://idp.example.test' });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.match(refused.body, /SAML sign-in refused: this assertion was already used to sign in/);
+    assert.equal(browser.jar.has('__Host-stackyard-session'), false);
+
+    const calls = identity.samlAcsCalls.length;
+    const stranger = await newBrowser().request('/saml/okta/acs', { form: { SAMLResponse: SAML_RESPONSE }, origin: 'https://idp.example.test' });
+    assert.equal(stranger.status, 400);
+    assert.match(stranger.body, /not started in this browser/);
+    assert.equal(identity.samlAcsCalls.length, calls, 'identity is not even asked');
+
+    const unknown = await newBrowser().request('/login/saml/nosso');
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.body, /has no SAML sign-in enabled/);
+  });
+
+  void it('serves the SP metadata publicly as SAML metadata XML', async () => {
+    for (const path of ['/saml/okta/metadata', '/saml/okta']) {
+      const res = await fetch(`${consoleUrl}${path}`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'application/samlmetadata+xml; charset=utf-8');
+      assert.match(await res.text(), /entityID="https:\/\/console\.test\/saml\/okta"/);
+    }
+    assert.equal((await fetch(`${consoleUrl}/saml/nope/metadata`)).status, 404);
+  });
+
+  void it('takes an org admin’s SAML upload as JSON with the session’s CSRF header, and answers JSON errors otherwise', async () => {
+    const browser = newBrowser();
+    const { csrf: loginCsrf } = await openSignIn(browser, '/');
+    await browser.request('/login/directory/corp', { form: { username: 'alice', password: PASSWORD, csrf: loginCsrf, next: '/' } });
+    const sessionToken = browser.jar.get('__Host-stackyard-session')!;
+    const csrf = hiddenField((await browser.request('/')).body, 'csrf');
+    const upload = (org: string, headers: Record<string, string>, body: unknown = { idpMetadataXml: '<md:EntityDescriptor/>', enabled: true, sessionHash: 'f'.repeat(64) }) =>
+      fetch(`${consoleUrl}/api/console/orgs/${org}/saml`, { method: 'PUT', headers: { 'content-type': 'application/json', origin: consoleUrl, ...headers }, body: JSON.stringify(body) });
+    const cookie = `__Host-stackyard-session=${sessionToken}`;
+
+    const ok = await upload('stackyard', { cookie, 'x-csrf-token': csrf });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { organization: 'stackyard', configured: true, enabled: true });
+    assert.deepEqual(identity.samlConfigUploads.at(-1), { idpMetadataXml: '<md:EntityDescriptor/>', enabled: true, sessionHash: sha256(sessionToken) });
+
+    const bad = await upload('stackyard', { cookie, 'x-csrf-token': csrf }, { idpMetadataXml: 'not xml' });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(await bad.json(), { code: 400, message: 'Bad Request: the IdP metadata was refused: IdP metadata is not well-formed XML' });
+    for (const [label, org, headers, status] of [
+      ['no session', 'stackyard', { 'x-csrf-token': csrf }, 401],
+      ['no CSRF header', 'stackyard', { cookie }, 403],
+      ['another origin', 'stackyard', { cookie, 'x-csrf-token': csrf, origin: 'https://evil.example' }, 403],
+      ['a member, not an admin', 'acme', { cookie, 'x-csrf-token': csrf }, 403],
+    ] as const) {
+      const res = await upload(org, headers);
+      assert.equal(res.status, status, label);
+      const json = (await res.json()) as { code: number; message: string };
+      assert.equal(json.code, status, label);
+    }
+    assert.equal(identity.samlConfigUploads.length, 2, 'identity saw only the admin’s two uploads');
+  });
+
   void it('answers a malformed CLI request with a 400 page', async () => {
     const browser = newBrowser();
     for (const [change, message] of [
@@ -443,6 +583,7 @@ void describe('console-backend browser sign-in against an identity double', () =
     }
     assert.deepEqual(identity.refusedPeers, []);
     assert.ok(output.length > 0, 'the service logged something');
-    for (const secret of [...secrets, ...csrfValues]) assert.ok(!output.includes(secret), 'a secret reached the log');
+    for (const secret of [...secrets, ...csrfValues, SAML_RESPONSE.slice(0, 64)]) assert.ok(!output.includes(secret), 'a secret (or an assertion) reached the log');
+    for (const body of browsers.flatMap((b) => b.bodies)) assert.ok(!body.includes(SAML_RESPONSE.slice(0, 64)), 'an assertion reached a response body');
   });
 });

@@ -1,4 +1,4 @@
-import { ConsoleSignInModule, MAX_SIGN_IN_FORM_BYTES, SIGN_IN_FORM_ROUTES, TrustedProxies } from '@stackyard/console-feature-sign-in';
+import { ConsoleSignInModule, SIGN_IN_FORM_ROUTES, signInBodyLimit, TrustedProxies } from '@stackyard/console-feature-sign-in';
 import { InternalClient } from '@stackyard/shared-http';
 import { type RunningService, startService } from '@stackyard/shared-service';
 import { AppModule } from './app.module';
@@ -32,7 +32,7 @@ export async function startConsoleBackend(config: ConsoleBackendConfig): Promise
       module: AppModule.register(signIn),
       config,
       rawBodyRoutes: SIGN_IN_FORM_ROUTES,
-      maxBodyBytes: (path) => (SIGN_IN_FORM_ROUTES.some((route) => route.test(path)) ? MAX_SIGN_IN_FORM_BYTES : MAX_OTHER_BODY_BYTES),
+      maxBodyBytes: (path) => signInBodyLimit(path) ?? MAX_OTHER_BODY_BYTES,
     });
     return {
       ...service,

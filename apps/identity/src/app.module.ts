@@ -2,6 +2,8 @@ import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/
 import type { DataSource } from 'typeorm';
 import { IdentitySignInModule, type SignInOptions } from '@stackyard/identity-feature-sign-in';
 import { IdentityTokensModule, type IdentityTokensOptions } from '@stackyard/identity-feature-tokens';
+import { MachineIdentityModule, type MachineIdentityOptions } from '@stackyard/identity-feature-machine-identity';
+import { IdentityScimModule } from '@stackyard/identity-feature-scim';
 
 /** Closes the pool when Nest shuts down (SIGTERM or `close()`), after requests have drained. */
 class DataSourceCloser implements OnApplicationShutdown {
@@ -14,10 +16,10 @@ class DataSourceCloser implements OnApplicationShutdown {
 
 @Module({})
 export class AppModule {
-  static register(dataSource: DataSource, options: IdentityTokensOptions, signIn: SignInOptions): DynamicModule {
+  static register(dataSource: DataSource, options: IdentityTokensOptions, signIn: SignInOptions, machine: MachineIdentityOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [IdentityTokensModule.register(dataSource, options), IdentitySignInModule.register(signIn)],
+      imports: [IdentityTokensModule.register(dataSource, options), IdentitySignInModule.register(signIn), MachineIdentityModule.register(machine), IdentityScimModule.register()],
       providers: [{ provide: DataSourceCloser, useValue: new DataSourceCloser(dataSource) }],
     };
   }

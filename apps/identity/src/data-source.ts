@@ -3,13 +3,17 @@ import { createDataSource } from '@stackyard/shared-db';
 import { IDENTITY_ENTITIES } from '@stackyard/identity-feature-tokens';
 import { CreateIdentitySchema1795678825479 } from './migrations/1795678825479-CreateIdentitySchema';
 import { SignInSessionsTeams1795900000000 } from './migrations/1795900000000-SignInSessionsTeams';
+import { SamlSignIn1795950000000 } from './migrations/1795950000000-SamlSignIn';
+import { MachineIdentity1795960000000 } from './migrations/1795960000000-MachineIdentity';
+import { OAuthSignIn1795970000000 } from './migrations/1795970000000-OAuthSignIn';
+import { ScimProvisioning1795980000000 } from './migrations/1795980000000-ScimProvisioning';
 
 /** The identity schema's own migrations table and lock, so it can share a MySQL server or schema. */
 export const IDENTITY_MIGRATIONS_TABLE = 'identity_migrations';
 export const IDENTITY_MIGRATION_LOCK = 'stackyard_identity_migrations';
 
 /** In order; add each new migration class here (they are listed, not globbed, so bundles work). */
-export const IDENTITY_MIGRATIONS = [CreateIdentitySchema1795678825479, SignInSessionsTeams1795900000000];
+export const IDENTITY_MIGRATIONS = [CreateIdentitySchema1795678825479, SignInSessionsTeams1795900000000, SamlSignIn1795950000000, MachineIdentity1795960000000, OAuthSignIn1795970000000, ScimProvisioning1795980000000];
 
 export function createIdentityDataSource(url: string): DataSource {
   return createDataSource({

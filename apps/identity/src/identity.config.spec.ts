@@ -63,6 +63,17 @@ void describe('loadIdentityConfig', () => {
     }
   });
 
+  void it('reads the console origin (SAML service providers live there) and the break-glass logins', () => {
+    const unset = loadIdentityConfig(base);
+    assert.equal(unset.CONSOLE_URL, undefined);
+    assert.deepEqual(unset.BREAK_GLASS_LOGINS, []);
+    const sut = loadIdentityConfig({ ...base, STACKYARD_CONSOLE_URL: 'https://console.example.com:8443/some/path', STACKYARD_BREAK_GLASS_LOGINS: ' ops , oncall,,' });
+    assert.equal(sut.CONSOLE_URL, 'https://console.example.com:8443');
+    assert.deepEqual(sut.BREAK_GLASS_LOGINS, ['ops', 'oncall']);
+    assert.match(problems({ ...base, STACKYARD_CONSOLE_URL: 'ftp://console.example.com' }), /STACKYARD_CONSOLE_URL: must be an http\(s\):\/\/ URL/);
+    assert.match(problems({ ...base, STACKYARD_BREAK_GLASS_LOGINS: 'ops, not a login' }), /STACKYARD_BREAK_GLASS_LOGINS: 'not a login' is not a login/);
+  });
+
   void it('requires the database URL', () => {
     assert.match(problems({ ...base, STACKYARD_DATABASE_URL: undefined }), /STACKYARD_DATABASE_URL: is required/);
   });

@@ -4,6 +4,7 @@ import { databaseUrlProblems } from '@stackyard/shared-db';
 import { isValidLogin, isValidOrganizationName, LOGIN_RULE, ORG_NAME_RULE, weakTokenReason } from '@stackyard/identity-domain';
 import { internalListenerProblems, serviceConfigShape } from '@stackyard/shared-service';
 import { type DirectoryEntry, parseDirectories } from './directories.config';
+import { oauthCrossProblems, type OAuthProviderEntry, parseOAuthProviders } from './oauth-providers.config';
 
 const databaseUrl = z.string({ error: 'is required (sqlite:/path/identity.db or mysql://user:password@host:3306/identity)' });
 
@@ -30,11 +31,46 @@ export const identityConfigSchema = z.object({
   SIGN_IN_MAX_FAILURES_PER_ADDRESS: envPositiveInt.default(100),
   /** LDAP / Active Directory sign-in methods, as JSON (usually `STACKYARD_DIRECTORIES_FILE`); see docs/identity.md. */
   DIRECTORIES: z.string().optional(),
+  /** GitHub Enterprise / GitLab / Bitbucket Data Center sign-in, as JSON (usually `STACKYARD_OAUTH_PROVIDERS_FILE`); see docs/identity.md. */
+  OAUTH_PROVIDERS: z.string().optional(),
+  /** How long a started OAuth sign-in can be completed at the provider. */
+  OAUTH_STATE_TTL_SECONDS: envPositiveInt.max(3600).default(600),
+  /**
+   * The console's origin as browsers see it (`https://console.example.com`): each organization's
+   * SAML service provider lives there (`/saml/<org>`, ACS `/saml/<org>/acs`). Unset: no SAML sign-in.
+   */
+  CONSOLE_URL: z
+    .url()
+    .refine((url) => /^https?:\/\//.test(url), { error: 'must be an http(s):// URL' })
+    .transform((url) => new URL(url).origin)
+    .optional(),
+  /** Logins (comma-separated) that keep directory sign-in when their organization requires SAML; the bootstrap admin always does. */
+  BREAK_GLASS_LOGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((login) => login.trim()).filter(Boolean)),
+  /** Longest lifetime of a token the OIDC token exchange issues; a longer `expiration` is capped to it. */
+  OIDC_MAX_TOKEN_LIFETIME_SECONDS: envPositiveInt.default(7200),
+  /** Clock difference tolerated on an OIDC token's exp, nbf and iat. */
+  OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+  /** An OIDC token issued longer ago than this is refused, whatever its expiry. */
+  OIDC_MAX_SUBJECT_TOKEN_AGE_SECONDS: envPositiveInt.default(86_400),
+  /** How long keys fetched from an issuer (discovery → jwks_uri) are used before fetching them again. */
+  OIDC_JWKS_CACHE_SECONDS: envPositiveInt.default(300),
+  /** PEM certificates trusted when fetching issuer keys (usually `STACKYARD_OIDC_CA_FILE`); unset: Node's built-in roots. */
+  OIDC_CA: z.string().optional(),
+  /** Hosts (comma-separated, `*.example.com` allowed) identity may fetch issuer keys from; empty: any. */
+  OIDC_DISCOVERY_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((host) => host.trim()).filter(Boolean)),
 });
 
 export type IdentityConfig = z.infer<typeof identityConfigSchema> & {
   /** The parsed `DIRECTORIES`. */
   directories: DirectoryEntry[];
+  /** The parsed `OAUTH_PROVIDERS`. */
+  oauthProviders: OAuthProviderEntry[];
 };
 
 /** Problems a parsed config can show across fields. Messages never contain the token or a password. */
@@ -46,6 +82,14 @@ export function identityConfigProblems(config: z.infer<typeof identityConfigSche
     const reason = weakTokenReason(config.BOOTSTRAP_ADMIN_TOKEN);
     if (reason) problems.push(`STACKYARD_BOOTSTRAP_ADMIN_TOKEN is too weak: it ${reason}`);
   }
+  if (config.OIDC_CA !== undefined && !/-----BEGIN CERTIFICATE-----/.test(config.OIDC_CA)) problems.push('STACKYARD_OIDC_CA must hold PEM certificates (-----BEGIN CERTIFICATE-----)');
+  for (const host of config.OIDC_DISCOVERY_HOSTS) {
+    if (!/^(\*\.)?[A-Za-z0-9.:[\]-]+$/.test(host)) problems.push(`STACKYARD_OIDC_DISCOVERY_HOSTS: '${host.slice(0, 64)}' is not a host name (or *.domain)`);
+  }
+  for (const login of config.BREAK_GLASS_LOGINS) {
+    const shown = login.slice(0, 64);
+    if (!isValidLogin(login)) problems.push(`STACKYARD_BREAK_GLASS_LOGINS: '${shown}' is not a login (${LOGIN_RULE})`);
+  }
   if (config.SESSION_ABSOLUTE_TIMEOUT_SECONDS < config.SESSION_IDLE_TIMEOUT_SECONDS) {
     problems.push('STACKYARD_SESSION_ABSOLUTE_TIMEOUT_SECONDS must be at least STACKYARD_SESSION_IDLE_TIMEOUT_SECONDS');
   }
@@ -55,7 +99,8 @@ export function identityConfigProblems(config: z.infer<typeof identityConfigSche
 export function loadIdentityConfig(env: NodeJS.ProcessEnv): IdentityConfig {
   const config = loadConfig(identityConfigSchema, { env });
   const directories = parseDirectories(config.DIRECTORIES);
-  const problems = [...identityConfigProblems(config), ...directories.problems];
+  const oauthProviders = parseOAuthProviders(config.OAUTH_PROVIDERS);
+  const problems = [...identityConfigProblems(config), ...directories.problems, ...oauthProviders.problems, ...oauthCrossProblems(config, directories.entries, oauthProviders.entries)];
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...config, directories: directories.entries };
+  return { ...config, directories: directories.entries, oauthProviders: oauthProviders.entries };
 }

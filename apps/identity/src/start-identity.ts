@@ -3,8 +3,11 @@ import { IdentityBootstrapService, IdentityDatabase } from '@stackyard/identity-
 import { runMigrations } from '@stackyard/shared-db';
 import { createLogger, type RunningService, startService } from '@stackyard/shared-service';
 import type { SignInOptions } from '@stackyard/identity-feature-sign-in';
+import type { MachineIdentityOptions } from '@stackyard/identity-feature-machine-identity';
 import { AppModule } from './app.module';
+import { identityMaxBodyBytes } from './body-limits';
 import { directoryMethods } from './directories.config';
+import { oauthMethods } from './oauth-providers.config';
 import { createIdentityDataSource, IDENTITY_MIGRATION_LOCK } from './data-source';
 import type { IdentityConfig } from './identity.config';
 
@@ -19,6 +22,22 @@ function signInOptions(config: IdentityConfig): SignInOptions {
     accountThrottle: { maxFailures: config.SIGN_IN_MAX_FAILURES, windowMs: lockMs, lockMs },
     addressThrottle: { maxFailures: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS, windowMs: lockMs, lockMs },
     directories: directoryMethods(config.directories),
+    ...(config.CONSOLE_URL ? { consoleUrl: config.CONSOLE_URL } : {}),
+    // The bootstrap admin is always break-glass: the way back in if the organization's IdP fails.
+    breakGlassLogins: [...new Set([config.BOOTSTRAP_ADMIN_LOGIN, ...config.BREAK_GLASS_LOGINS])],
+    oauthMethods: oauthMethods(config.oauthProviders),
+    oauthStateTtlMs: config.OAUTH_STATE_TTL_SECONDS * 1000,
+  };
+}
+
+function machineIdentityOptions(config: IdentityConfig): MachineIdentityOptions {
+  return {
+    maxIssuedTokenLifetimeSeconds: config.OIDC_MAX_TOKEN_LIFETIME_SECONDS,
+    clockSkewSeconds: config.OIDC_CLOCK_SKEW_SECONDS,
+    maxSubjectTokenAgeSeconds: config.OIDC_MAX_SUBJECT_TOKEN_AGE_SECONDS,
+    jwksCacheSeconds: config.OIDC_JWKS_CACHE_SECONDS,
+    discoveryAllowedHosts: config.OIDC_DISCOVERY_HOSTS,
+    ...(config.OIDC_CA !== undefined ? { discoveryCaPem: config.OIDC_CA } : {}),
   };
 }
 
@@ -51,10 +70,10 @@ export async function startIdentity(config: IdentityConfig): Promise<RunningIden
     }
     const service = await startService({
       name: 'identity',
-      module: AppModule.register(dataSource, { defaultOrganization: config.BOOTSTRAP_ORG }, signInOptions(config)),
+      module: AppModule.register(dataSource, { defaultOrganization: config.BOOTSTRAP_ORG }, signInOptions(config), machineIdentityOptions(config)),
       config,
       allowedPeers: IDENTITY_ALLOWED_PEERS,
-      maxBodyBytes: 64 * 1024,
+      maxBodyBytes: identityMaxBodyBytes,
       readiness: () => [() => database.ping()],
     });
     return { ...service, dataSource };

@@ -15,6 +15,10 @@ export interface BrowserRequest {
   forwardedFor?: string | string[];
   /** A posted `application/x-www-form-urlencoded` body; undefined for anything else. */
   form?: URLSearchParams;
+  /** The media type of the body (`application/json`), lowercase, without parameters. */
+  contentType?: string;
+  /** `X-CSRF-Token`: what the console's own scripts send with JSON requests that change something. */
+  csrfHeader?: string;
 }
 
 /** The request as `startService` hands it over: raw body kept for the form routes, request id set. */
@@ -51,6 +55,10 @@ export function readBrowserRequest(req: IncomingBrowserRequest): BrowserRequest 
   const userAgent = header(req, 'user-agent');
   if (userAgent !== undefined) request.userAgent = userAgent.slice(0, MAX_USER_AGENT_LENGTH);
   if (req.socket.remoteAddress !== undefined) request.peerAddress = req.socket.remoteAddress;
+  const contentType = (header(req, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (contentType !== '') request.contentType = contentType;
+  const csrfHeader = header(req, 'x-csrf-token');
+  if (csrfHeader !== undefined) request.csrfHeader = csrfHeader;
   const form = formOf(req);
   if (form !== undefined) request.form = form;
   return request;

@@ -78,3 +78,14 @@ export function sendBrowserResult(res: ServerResponse, result: BrowserResult): v
   res.setHeader('Content-Length', Buffer.byteLength(html));
   res.end(html);
 }
+
+/** A public XML document (SAML metadata): downloadable by anyone, never rendered as a page. */
+export function sendXmlDocument(res: ServerResponse, contentType: string, xml: string): void {
+  res.statusCode = 200;
+  for (const [name, value] of Object.entries(securityHeaders(undefined, [], 'no-referrer'))) res.setHeader(name, value);
+  // IdPs fetch metadata from their own servers; a browser may download it from anywhere.
+  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+  res.setHeader('Content-Type', `${contentType}; charset=utf-8`);
+  res.setHeader('Content-Length', Buffer.byteLength(xml));
+  res.end(xml);
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clearedCookie, LOGIN_CSRF_COOKIE, loginCsrfCookie, readCookies, SESSION_COOKIE, sessionCookie } from './cookies';
+import { clearedCookie, LOGIN_CSRF_COOKIE, loginCsrfCookie, readCookies, SAML_STATE_COOKIE, samlStateCookie, SESSION_COOKIE, sessionCookie } from './cookies';
 
 const attributes = (cookie: string) => cookie.split('; ').slice(1);
 
@@ -27,6 +27,17 @@ void describe('console cookies', () => {
     assert.equal(LOGIN_CSRF_COOKIE, '__Host-stackyard-csrf');
     assert.equal(cookie.split('; ')[0], '__Host-stackyard-csrf=secret');
     assert.deepEqual(attributes(cookie).sort(), ['HttpOnly', 'Path=/', 'SameSite=Strict', 'Secure']);
+  });
+
+  void it('SAML state: __Host- prefix, Secure, HttpOnly, SameSite=None (the IdP posts cross-site), Max-Age', () => {
+    const cookie = samlStateCookie('eyJvIjoiYWNtZSJ9', 900.7);
+    assert.equal(SAML_STATE_COOKIE, '__Host-stackyard-saml');
+    assert.equal(cookie.split('; ')[0], '__Host-stackyard-saml=eyJvIjoiYWNtZSJ9');
+    assert.deepEqual(attributes(cookie).sort(), ['HttpOnly', 'Max-Age=900', 'Path=/', 'SameSite=None', 'Secure']);
+    assert.throws(() => samlStateCookie('a;b', 900), /cookie value/);
+    assert.equal(clearedCookie(SAML_STATE_COOKIE), '__Host-stackyard-saml=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=None');
+    assert.equal(readCookies(`${SAML_STATE_COOKIE}=${'A'.repeat(3072)}`).get(SAML_STATE_COOKIE)?.length, 3072);
+    assert.equal(readCookies(`${SAML_STATE_COOKIE}=${'A'.repeat(3073)}`).has(SAML_STATE_COOKIE), false);
   });
 
   void it('clearing keeps the attributes and sets Max-Age=0', () => {

@@ -4,6 +4,16 @@ import {
   type CliTokenRequest,
   type CliTokenResponse,
   type DirectorySignInRequest,
+  identityOrgSamlPath,
+  identityOrgSamlSpMetadataPath,
+  identitySamlAcsPath,
+  identitySamlStartPath,
+  type PutSamlConfigRequest,
+  type SamlAcsRequest,
+  type SamlConfigResponse,
+  type SamlSpMetadataResponse,
+  type SamlStartRequest,
+  type SamlStartResponse,
   IDENTITY_CLI_TOKEN_PATH,
   IDENTITY_SESSION_RESOLVE_PATH,
   IDENTITY_SESSION_REVOKE_PATH,
@@ -23,6 +33,7 @@ export const IDENTITY_CLIENT = Symbol('ConsoleIdentityClient');
 export interface IdentityCaller {
   get<T>(path: string, requestId?: string): Promise<T>;
   post<T>(path: string, body: unknown, requestId?: string): Promise<T>;
+  call<T>(method: string, path: string, body: unknown, requestId?: string): Promise<T>;
 }
 
 /**
@@ -45,6 +56,29 @@ export class IdentityGateway {
   /** Rejects with identity's `UpstreamError` (401 wrong credentials, 423 locked, 429 throttled, …). */
   directorySignIn(methodId: string, request: DirectorySignInRequest, requestId?: string): Promise<SignInResponse> {
     return this.identity.post<SignInResponse>(identityDirectorySignInPath(methodId), request, requestId);
+  }
+
+  /** A new AuthnRequest for the organization's IdP; 404 when it has no SAML sign-in enabled. */
+  samlStart(organization: string, requestId?: string): Promise<SamlStartResponse> {
+    return this.identity.post<SamlStartResponse>(identitySamlStartPath(organization), {} satisfies SamlStartRequest, requestId);
+  }
+
+  /** Rejects with identity's `UpstreamError` (400 unreadable, 401 refused assertion, 404 no SAML, …). */
+  samlAcs(organization: string, request: SamlAcsRequest, requestId?: string): Promise<SignInResponse> {
+    return this.identity.post<SignInResponse>(identitySamlAcsPath(organization), request, requestId);
+  }
+
+  samlConfig(organization: string, requestId?: string): Promise<SamlConfigResponse> {
+    return this.identity.get<SamlConfigResponse>(identityOrgSamlPath(organization), requestId);
+  }
+
+  /** identity checks again that the session's user is an admin of the organization. */
+  putSamlConfig(organization: string, request: PutSamlConfigRequest, requestId?: string): Promise<SamlConfigResponse> {
+    return this.identity.call<SamlConfigResponse>('PUT', identityOrgSamlPath(organization), request, requestId);
+  }
+
+  samlSpMetadata(organization: string, requestId?: string): Promise<SamlSpMetadataResponse> {
+    return this.identity.get<SamlSpMetadataResponse>(identityOrgSamlSpMetadataPath(organization), requestId);
   }
 
   /** The session's user, or undefined when identity does not know it (any more). */

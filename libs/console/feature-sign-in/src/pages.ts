@@ -1,5 +1,6 @@
 import type { ResolveSessionResponse, SignInMethod } from '@stackyard/shared-contracts';
 import type { CliLoginRequest } from './cli-login-request';
+import { DEFAULT_NEXT_PATH } from './next-path';
 
 /** Text → HTML text or attribute value. Every value that did not come from this file goes through it. */
 export function escapeHtml(text: string): string {
@@ -16,7 +17,9 @@ h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 form { display: grid; gap: .5rem; }
 label { font-weight: 600; }
 input { font: inherit; padding: .5rem; border: 1px solid GrayText; border-radius: .25rem; }
-button { font: inherit; padding: .5rem 1rem; border: 0; border-radius: .25rem; background: #1f5fbf; color: #fff; cursor: pointer; justify-self: start; }
+button, a.button { font: inherit; padding: .5rem 1rem; border: 0; border-radius: .25rem; background: #1f5fbf; color: #fff; cursor: pointer; justify-self: start; }
+a.button { display: inline-block; text-decoration: none; }
+ul.sso { list-style: none; padding: 0; display: grid; gap: .5rem; }
 input:focus-visible, button:focus-visible, a:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
 .alert { border-left: 4px solid #b00020; padding: .5rem .75rem; background: color-mix(in srgb, #b00020 10%, Canvas); }
 .note { border-left: 4px solid #1f5fbf; padding: .5rem .75rem; }
@@ -74,15 +77,55 @@ ${alert}<form method="post" action="/login/directory/${escapeHtml(encodeURICompo
 </section>`;
 }
 
+/** Where a SAML sign-in for `organization` starts, carrying `next` (omitted when it is the default). */
+export function samlSignInPath(organization: string, next: string): string {
+  const path = `/login/saml/${encodeURIComponent(organization)}`;
+  return next === DEFAULT_NEXT_PATH ? path : `${path}?${new URLSearchParams({ next }).toString()}`;
+}
+
+/** One link per organization with SAML: a plain GET navigation to the console, which redirects to the IdP. */
+function singleSignOnSection(methods: SignInMethod[], next: string): string {
+  const links = methods.map((method) => `<li><a class="button" href="${escapeHtml(samlSignInPath(method.id, next))}">Sign in with ${escapeHtml(method.displayName)}</a></li>`);
+  return `<section aria-labelledby="sso-title">
+<h2 id="sso-title">Single sign-on</h2>
+<ul class="sso">
+${links.join('\n')}
+</ul>
+</section>`;
+}
+
+/** Where an OAuth sign-in (GitHub Enterprise, GitLab, Bitbucket) starts, carrying `next` (omitted when it is the default). */
+export function oauthSignInPath(methodId: string, next: string): string {
+  const path = `/login/oauth/${encodeURIComponent(methodId)}`;
+  return next === DEFAULT_NEXT_PATH ? path : `${path}?${new URLSearchParams({ next }).toString()}`;
+}
+
+/** One link per OAuth provider: a plain GET navigation to the console, which redirects to the provider. */
+function oauthSection(methods: SignInMethod[], next: string): string {
+  const links = methods.map((method) => `<li><a class="button" href="${escapeHtml(oauthSignInPath(method.id, next))}">Sign in with ${escapeHtml(method.displayName)}</a></li>`);
+  return `<section aria-labelledby="oauth-title">
+<h2 id="oauth-title">Code host account</h2>
+<ul class="sso">
+${links.join('\n')}
+</ul>
+</section>`;
+}
+
 /**
- * The sign-in page: one username/password form per directory method. Only directory methods have a
- * sign-in route so far; SAML and OAuth methods get their buttons with their routes.
+ * The sign-in page: a single sign-on link per organization with SAML, and a username/password form
+ * per directory method. OAuth methods get their buttons with their routes.
  */
 export function signInPageBody(model: SignInPageModel): string {
-  const forms = model.methods
-    .map((method, index) => ({ method, index }))
-    .filter(({ method }) => method.kind === 'directory')
-    .map(({ method, index }) => directoryForm(method, index, model));
+  const saml = model.methods.filter((method) => method.kind === 'saml');
+  const oauth = model.methods.filter((method) => method.kind === 'oauth');
+  const forms = [
+    ...(saml.length > 0 ? [singleSignOnSection(saml, model.next)] : []),
+    ...(oauth.length > 0 ? [oauthSection(oauth, model.next)] : []),
+    ...model.methods
+      .map((method, index) => ({ method, index }))
+      .filter(({ method }) => method.kind === 'directory')
+      .map(({ method, index }) => directoryForm(method, index, model)),
+  ];
   const cli = model.cliRequest
     ? `<p class="note">Signing in will give the Pulumi CLI on this computer a new access token named “${escapeHtml(model.cliRequest.description)}”.</p>\n`
     : '';

@@ -34,6 +34,12 @@ class FakeIdentity implements IdentityCaller {
     return Promise.resolve({ methods: [{ id: 'corp', kind: 'directory', displayName: 'Corporate directory' }, { id: 'okta', kind: 'saml', displayName: 'Okta' }] } as T);
   }
 
+  call<T>(method: string, path: string, body: unknown): Promise<T> {
+    if (method === 'POST') return this.post<T>(path, body);
+    this.calls.push({ path, body });
+    return Promise.reject(new UpstreamError(404, 'Not Found: no route'));
+  }
+
   post<T>(path: string, body: unknown): Promise<T> {
     this.calls.push({ path, body });
     const { sessionHash } = body as { sessionHash?: string };
@@ -104,12 +110,12 @@ void describe(SignInService.name, () => {
     Logger.overrideLogger(false);
   });
 
-  void it('renders a form per directory method (and no button for methods without a route yet), setting the pre-sign-in CSRF cookie', async () => {
+  void it('renders a form per directory method and a single sign-on link per SAML organization, setting the pre-sign-in CSRF cookie', async () => {
     const { sut } = setup();
     const page = asPage(await sut.loginPage(request({ query: new URLSearchParams({ next: '/stacks' }) })));
     assert.equal(page.status, 200);
     assert.match(page.body, /<form method="post" action="\/login\/directory\/corp">/);
-    assert.doesNotMatch(page.body, /okta|Okta/);
+    assert.match(page.body, /<a class="button" href="\/login\/saml\/okta\?next=%2Fstacks">Sign in with Okta<\/a>/);
     assert.match(page.body, /<label for="m0-username">Username<\/label>/);
     assert.match(page.body, /name="next" value="\/stacks"/);
     const csrfCookie = page.cookies.find((c) => c.startsWith(`${LOGIN_CSRF_COOKIE}=`));

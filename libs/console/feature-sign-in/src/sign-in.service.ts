@@ -60,7 +60,7 @@ export class SignInService {
     if (!METHOD_ID.test(methodId)) return fail(404, 'This sign-in method does not exist.');
     if (username.trim() === '' || password === '') return fail(400, 'Enter your username and password.');
     if (username.length > MAX_USERNAME_LENGTH || password.length > MAX_PASSWORD_LENGTH) return fail(400, 'The username or password is too long.');
-    const sourceIp = this.settings.trustedProxies.clientAddress(request.peerAddress, request.forwardedFor);
+    const sourceIp = this.clientAddress(request);
     let signedIn: SignInResponse;
     try {
       signedIn = await this.identity.directorySignIn(methodId, { username, password, sourceIp, ...(request.userAgent ? { userAgent: request.userAgent } : {}) }, request.requestId);
@@ -69,14 +69,27 @@ export class SignInService {
       if (error instanceof UpstreamError) return fail(error.status, error.detail);
       throw error;
     }
+    return this.completeSignIn(request, signedIn, { method: methodId, sourceIp, next });
+  }
+
+  /**
+   * After identity opened a session (any method): the session cookie, the browser's previous
+   * session revoked, and a 303 to `next`. `cookies` are set as well (the SAML state cleared, say).
+   */
+  async completeSignIn(request: BrowserRequest, signedIn: SignInResponse, done: { method: string; sourceIp: string; next: string; cookies?: string[] }): Promise<BrowserResult> {
     if (!(signedIn.session.expiresAt > this.now())) {
       // A cookie with Max-Age=0 would send the person round the sign-in loop without a word.
       throw new Error(`identity returned a session that has already expired (expiresAt ${signedIn.session.expiresAt}; epoch milliseconds expected)`);
     }
     const previous = request.cookies.get(SESSION_COOKIE);
     if (previous !== undefined) await this.revokeQuietly(previous, request.requestId);
-    this.logger.log(`signed in ${signedIn.user.login} with ${methodId} from ${sourceIp} (request ${request.requestId ?? '-'})`);
-    return redirectResult(303, next, [sessionCookie(signedIn.session.token, signedIn.session.expiresAt, this.now())]);
+    this.logger.log(`signed in ${signedIn.user.login} with ${done.method} from ${done.sourceIp} (request ${request.requestId ?? '-'})`);
+    return redirectResult(303, safeNextPath(done.next), [...(done.cookies ?? []), sessionCookie(signedIn.session.token, signedIn.session.expiresAt, this.now())]);
+  }
+
+  /** The browser's address: the peer, or what a trusted proxy in front of the console says. */
+  clientAddress(request: BrowserRequest): string {
+    return this.settings.trustedProxies.clientAddress(request.peerAddress, request.forwardedFor);
   }
 
   /** `GET /`: until the web console arrives, who is signed in and a sign-out button. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { afterFailure, lockedUntil, type ThrottlePolicy } from '@stackyard/identity-domain';
+import { afterFailure, baseLogin, lockedUntil, type ThrottlePolicy } from '@stackyard/identity-domain';
 import { IdentityDatabase } from '@stackyard/identity-feature-tokens';
 import type { DirectorySignInRequest, SignInResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
@@ -19,6 +19,7 @@ const MAX_PASSWORD = 1024;
 export class DirectorySignInService {
   private readonly audit = new Logger('audit');
   private readonly now: () => number;
+  private readonly breakGlassLogins: ReadonlySet<string>;
 
   constructor(
     private readonly database: IdentityDatabase,
@@ -27,6 +28,7 @@ export class DirectorySignInService {
     @Inject(SIGN_IN_OPTIONS) private readonly options: SignInOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.breakGlassLogins = new Set(options.breakGlassLogins ?? []);
   }
 
   async signIn(methodId: string, body: unknown): Promise<SignInResponse> {
@@ -51,10 +53,32 @@ export class DirectorySignInService {
       throw await this.refused(error, method, context, [accountKey, addressKey]);
     }
     await this.database.repositories.throttle.clear(accountKey);
+    if (await this.samlRequired(method, person)) {
+      this.record('auth.sign-in.failed', { ...context, reason: 'saml-required' });
+      throw ApiError.forbidden(`this organization requires SAML sign-in; use "${method.organization} SSO" on the sign-in page`);
+    }
     const { user, created, teams } = await this.provisioning.provision({ ...person, provider: method.id }, method.organization, method.teamMappings, this.now());
     const response = await this.sessions.create(user, { provider: method.id, sourceIp: request.sourceIp, userAgent: request.userAgent });
     this.record('auth.sign-in.succeeded', { ...context, user: user.login, userCreated: created, teamsAdded: teams.added.length, teamsRemoved: teams.removed.length });
     return response;
+  }
+
+  /**
+   * Whether the method's organization has SAML sign-in enabled and this person may therefore not
+   * sign in here. Break-glass logins may. The login is the one the person's user has (found by
+   * provider and subject) or, for a first sign-in, the one provisioning would give them if it is
+   * still free: never a name alone, or a directory entry called "admin" could pass for the
+   * bootstrap admin.
+   */
+  private async samlRequired(method: DirectoryMethod, person: { subject: string; username: string }): Promise<boolean> {
+    const repos = this.database.repositories;
+    const organization = await repos.organizations.findByName(method.organization);
+    if (!organization || !(await repos.samlConfigurations.find(organization.id))?.enabled) return false;
+    const known = await repos.identities.find(method.id, person.subject);
+    const user = known ? await repos.users.findById(known.userId) : null;
+    if (user) return !this.breakGlassLogins.has(user.login);
+    const login = baseLogin(person.username);
+    return !this.breakGlassLogins.has(login) || (await repos.users.findByLogin(login)) !== null;
   }
 
   private async refused(error: unknown, method: DirectoryMethod, context: Record<string, unknown>, keys: string[]): Promise<ApiError> {
@@ -93,7 +117,7 @@ export class DirectorySignInService {
     const policies: ThrottlePolicy[] = [this.options.accountThrottle, this.options.addressThrottle];
     await this.database.transaction(async (repos) => {
       const now = this.now();
-      for (const [i, key] of keys.entries()) await repos.throttle.save(key, afterFailure(await repos.throttle.find(key), now, policies[i]!));
+      for (const [i, key] of keys.entries()) await repos.throttle.save(key, afterFailure(await repos.throttle.find(key), now, policies[i]));
     });
   }
 

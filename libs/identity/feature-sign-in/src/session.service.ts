@@ -12,7 +12,12 @@ export interface SessionContext {
   provider: string;
   sourceIp: string;
   userAgent: string;
+  /** The identity provider's own limit for this session (SAML SessionNotOnOrAfter), epoch milliseconds. */
+  notAfter?: number;
 }
+
+/** The least a new session lasts, even when the provider's limit is nearer (it was accepted within the clock skew). */
+const MIN_SESSION_MS = 60_000;
 
 /**
  * Console sessions: created at sign-in, resolved on each console request (idle and absolute
@@ -32,7 +37,8 @@ export class SessionService {
   async create(user: { id: string; login: string; name: string }, context: SessionContext): Promise<SignInResponse> {
     const token = generateSessionToken();
     const now = this.now();
-    const expiresAt = now + this.options.sessionAbsoluteTimeoutMs;
+    let expiresAt = now + this.options.sessionAbsoluteTimeoutMs;
+    if (context.notAfter !== undefined) expiresAt = Math.min(expiresAt, Math.max(context.notAfter, now + MIN_SESSION_MS));
     await this.database.repositories.sessions.insert({
       tokenHash: hashSessionToken(token),
       userId: user.id,

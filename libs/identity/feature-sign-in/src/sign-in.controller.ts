@@ -12,6 +12,7 @@ import {
 import { CliTokenService } from './cli-token.service';
 import { ConsolePeerGuard } from './console-peer.guard';
 import { DirectorySignInService } from './directory-sign-in.service';
+import { SamlConfigService } from './saml-config.service';
 import { SessionService } from './session.service';
 import { SIGN_IN_OPTIONS, type SignInOptions } from './sign-in.options';
 
@@ -23,12 +24,16 @@ export class SignInController {
     private readonly directories: DirectorySignInService,
     private readonly sessions: SessionService,
     private readonly cliTokens: CliTokenService,
+    private readonly saml: SamlConfigService,
     @Inject(SIGN_IN_OPTIONS) private readonly options: SignInOptions,
   ) {}
 
+  /** Configured directories and OAuth providers, then the organizations whose SAML sign-in is enabled. */
   @Get(IDENTITY_SIGN_IN_METHODS_PATH)
-  methods(): SignInMethodsResponse {
-    return { methods: this.options.directories.map((d) => ({ id: d.id, kind: 'directory' as const, displayName: d.displayName })) };
+  async methods(): Promise<SignInMethodsResponse> {
+    const directories = this.options.directories.map((d) => ({ id: d.id, kind: 'directory' as const, displayName: d.displayName }));
+    const oauth = (this.options.oauthMethods ?? []).map((m) => ({ id: m.id, kind: 'oauth' as const, displayName: m.displayName }));
+    return { methods: [...directories, ...oauth, ...(await this.saml.signInMethods())] };
   }
 
   @Post(`${IDENTITY_SIGN_IN_METHODS_PATH.replace('/methods', '')}/directory/:methodId`)

@@ -1,4 +1,5 @@
 import type { ExternalIdentity, TeamMapping, ThrottlePolicy } from '@stackyard/identity-domain';
+import type { OAuthMethod } from './oauth-method';
 
 /** Why a directory refused a sign-in, as the sign-in flow needs to tell them apart. */
 export type DirectoryRefusal = 'invalid-credentials' | 'disabled' | 'unavailable' | 'misconfigured' | 'ambiguous';
@@ -36,6 +37,21 @@ export interface SignInOptions {
   accountThrottle: ThrottlePolicy;
   addressThrottle: ThrottlePolicy;
   directories: DirectoryMethod[];
+  /**
+   * The console's public origin (`https://console.example.com`): each organization's SAML service
+   * provider lives there (entity ID `<origin>/saml/<org>`, ACS `<origin>/saml/<org>/acs`).
+   * Undefined: SAML sign-in is unavailable.
+   */
+  consoleUrl?: string;
+  /**
+   * Logins that keep directory sign-in when their organization requires SAML: the way back in when
+   * the IdP is down or misconfigured. The app always adds the bootstrap admin.
+   */
+  breakGlassLogins?: readonly string[];
+  /** GitHub Enterprise / GitLab / Bitbucket Data Center sign-in; their callbacks live on `consoleUrl`. */
+  oauthMethods?: OAuthMethod[];
+  /** How long a started OAuth sign-in can be completed (default DEFAULT_OAUTH_STATE_TTL_MS). */
+  oauthStateTtlMs?: number;
   /** Milliseconds since the epoch; replaced in tests. */
   now?: () => number;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { type ExternalIdentity, loginCandidates, mappedTeams, type TeamMapping } from '@stackyard/identity-domain';
 import { IdentityDatabase, type IdentityRepositories, type UserEntity } from '@stackyard/identity-feature-tokens';
+import { ApiError } from '@stackyard/shared-errors';
 
 /** How many numbered logins (`alice-2`, …) to try before giving up on a name. */
 const MAX_LOGIN_CANDIDATES = 50;
@@ -23,12 +24,19 @@ export interface ProvisionedUser {
  */
 @Injectable()
 export class UserProvisioningService {
+  private readonly audit = new Logger('audit');
+
   constructor(private readonly database: IdentityDatabase) {}
 
   provision(identity: ExternalIdentity, organization: string, mappings: readonly TeamMapping[], now: number): Promise<ProvisionedUser> {
     return this.database.transaction(async (repos) => {
       const known = await repos.identities.find(identity.provider, identity.subject);
       let user = known ? await repos.users.findById(known.userId) : null;
+      // A user their organization deactivated through SCIM signs in nowhere until it reactivates them.
+      if (user && (await repos.scimUsers.isDeactivated(user.id))) {
+        this.audit.log(JSON.stringify({ event: 'auth.sign-in.failed', method: identity.provider, user: user.login, reason: 'deactivated' }));
+        throw ApiError.forbidden('this account has been deactivated by its organization; ask your administrator');
+      }
       const created = !user;
       if (!user) {
         user = {

@@ -12,12 +12,33 @@ export class AccessTokenEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
-  @Column({ name: 'user_id', type: 'varchar', length: 36 })
-  userId!: string;
+  /** The person a personal token acts as; null for organization and team tokens (no person). */
+  @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true })
+  userId!: string | null;
 
   /** The organization an organization or team token acts for; null for personal tokens. */
   @Column({ name: 'org_id', type: 'varchar', length: 36, nullable: true })
   orgId!: string | null;
+
+  /** The team a team token acts for; null otherwise. Optional here so existing writers need not name it. */
+  @Column({ name: 'team_id', type: 'varchar', length: 36, nullable: true })
+  teamId?: string | null;
+
+  /**
+   * Where the name must be unique (`user:<userId>` for personal tokens, `org:<orgId>` for
+   * organization and team tokens, which share their organization's names as in Pulumi Cloud).
+   * Set by AccessTokenRepository.insert; revoked tokens keep their name.
+   */
+  @Column({ name: 'name_scope', type: 'varchar', length: 48 })
+  nameScope?: string;
+
+  /** Organization tokens only: acts as an organization admin. */
+  @Column({ type: 'boolean', default: false })
+  admin?: boolean;
+
+  /** Login of the person who created the token; null when none did (bootstrap, OIDC token exchange). */
+  @Column({ name: 'created_by', type: 'varchar', length: 64, nullable: true })
+  createdBy?: string | null;
 
   @Column({ type: 'varchar', length: 16 })
   kind!: TokenKind;

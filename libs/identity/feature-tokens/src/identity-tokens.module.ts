@@ -15,7 +15,7 @@ export class IdentityTokensModule {
       module: IdentityTokensModule,
       // The identity database and token minting are shared with the sign-in feature.
       global: true,
-      exports: [IdentityDatabase, TokenService],
+      exports: [IdentityDatabase, TokenService, PrincipalService],
       controllers: [PrincipalController, TokenController],
       providers: [
         { provide: DataSource, useValue: dataSource },

@@ -4,7 +4,14 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AccessTokenRepository } from './access-token.repository';
 import { isTransientConflict } from './database-errors.util';
 import { MembershipRepository } from './membership.repository';
+import { OAuthStateRepository } from './oauth-state.repository';
+import { OidcIssuerRepository } from './oidc-issuer.repository';
 import { OrganizationRepository } from './organization.repository';
+import { SamlConfigurationRepository } from './saml-configuration.repository';
+import { SamlConsumedAssertionRepository, SamlRequestRepository } from './saml-state.repository';
+import { ScimGroupRepository } from './scim-group.repository';
+import { ScimTokenRepository } from './scim-token.repository';
+import { ScimUserRepository } from './scim-user.repository';
 import { SessionRepository } from './session.repository';
 import { SignInThrottleRepository } from './sign-in-throttle.repository';
 import { TeamRepository } from './team.repository';
@@ -21,6 +28,14 @@ export class IdentityRepositories {
   readonly teams: TeamRepository;
   readonly sessions: SessionRepository;
   readonly throttle: SignInThrottleRepository;
+  readonly samlConfigurations: SamlConfigurationRepository;
+  readonly samlRequests: SamlRequestRepository;
+  readonly samlAssertions: SamlConsumedAssertionRepository;
+  readonly scimTokens: ScimTokenRepository;
+  readonly scimUsers: ScimUserRepository;
+  readonly scimGroups: ScimGroupRepository;
+  readonly oauthStates: OAuthStateRepository;
+  readonly oidcIssuers: OidcIssuerRepository;
 
   constructor(manager: EntityManager) {
     this.users = new UserRepository(manager);
@@ -31,6 +46,14 @@ export class IdentityRepositories {
     this.teams = new TeamRepository(manager);
     this.sessions = new SessionRepository(manager);
     this.throttle = new SignInThrottleRepository(manager);
+    this.samlConfigurations = new SamlConfigurationRepository(manager);
+    this.samlRequests = new SamlRequestRepository(manager);
+    this.samlAssertions = new SamlConsumedAssertionRepository(manager);
+    this.scimTokens = new ScimTokenRepository(manager);
+    this.scimUsers = new ScimUserRepository(manager);
+    this.scimGroups = new ScimGroupRepository(manager);
+    this.oauthStates = new OAuthStateRepository(manager);
+    this.oidcIssuers = new OidcIssuerRepository(manager);
   }
 }
 

@@ -1,6 +1,13 @@
 import { AccessTokenEntity } from './access-token.entity';
 import { MembershipEntity } from './membership.entity';
+import { OAuthStateEntity } from './oauth-state.entity';
+import { OidcAuthPolicyEntity, OidcIssuerEntity } from './oidc-issuer.entity';
 import { OrganizationEntity } from './organization.entity';
+import { SamlConfigurationEntity } from './saml-configuration.entity';
+import { SamlConsumedAssertionEntity, SamlRequestEntity } from './saml-state.entity';
+import { ScimGroupEntity } from './scim-group.entity';
+import { ScimTokenEntity } from './scim-token.entity';
+import { ScimUserEntity } from './scim-user.entity';
 import { SessionEntity } from './session.entity';
 import { SignInThrottleEntity } from './sign-in-throttle.entity';
 import { TeamEntity, TeamMemberEntity } from './team.entity';
@@ -18,4 +25,13 @@ export const IDENTITY_ENTITIES = [
   TeamMemberEntity,
   SessionEntity,
   SignInThrottleEntity,
+  SamlConfigurationEntity,
+  SamlRequestEntity,
+  SamlConsumedAssertionEntity,
+  ScimTokenEntity,
+  ScimUserEntity,
+  ScimGroupEntity,
+  OAuthStateEntity,
+  OidcIssuerEntity,
+  OidcAuthPolicyEntity,
 ];

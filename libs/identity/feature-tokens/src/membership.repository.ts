@@ -22,6 +22,11 @@ export class MembershipRepository {
     await this.repo.update({ orgId, userId }, { role });
   }
 
+  /** Removes the user from the organization (a SCIM user's deletion). */
+  async delete(orgId: string, userId: string): Promise<void> {
+    await this.repo.delete({ orgId, userId });
+  }
+
   /** The user's organizations with their role, by name: one indexed join on the resolve path. */
   async organizationsOf(userId: string): Promise<PrincipalOrganization[]> {
     const rows = await this.repo

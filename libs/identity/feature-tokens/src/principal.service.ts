@@ -5,6 +5,7 @@ import { ApiError } from '@stackyard/shared-errors';
 import type { AccessTokenEntity } from './access-token.entity';
 import { IdentityDatabase } from './identity.database';
 import { IDENTITY_TOKENS_OPTIONS, type IdentityTokensOptions } from './identity-tokens.options';
+import { machinePrincipal } from './machine-principal';
 
 /** `last_used_at` is a hint for operators, not an audit log: one write a minute per token is plenty. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -33,7 +34,14 @@ export class PrincipalService {
     if (token.revokedAt !== null) throw this.refused('revoked', 'the access token has been revoked', token);
     const now = this.now();
     if (token.expiresAt !== null && token.expiresAt <= now) throw this.refused('expired', 'the access token has expired', token);
-    const user = await repos.users.findById(token.userId);
+    if (token.kind !== 'personal') {
+      // Organization and team tokens act as the organization (or team), not as a person.
+      const machine = await machinePrincipal(repos, token);
+      if (!machine) throw this.refused('no-owner', 'the access token belongs to no organization or team', token);
+      await this.touch(token, now);
+      return machine;
+    }
+    const user = token.userId === null ? null : await repos.users.findById(token.userId);
     if (!user) throw this.refused('no-user', 'the access token belongs to no user', token);
     const organizations = await repos.memberships.organizationsOf(user.id);
     const teams = await repos.teams.teamsOf(user.id);

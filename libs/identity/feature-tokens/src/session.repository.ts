@@ -42,4 +42,10 @@ export class SessionRepository {
     await this.repo.delete(ended.map((e) => e.hash));
     return ended.length;
   }
+
+  /** Ends every live session of the user (a deactivated SCIM user); returns how many. */
+  async revokeAllOfUser(userId: string, now: number): Promise<number> {
+    const result = await this.repo.createQueryBuilder().update(SessionEntity).set({ revokedAt: now }).where('user_id = :userId AND revoked_at IS NULL', { userId }).execute();
+    return result.affected ?? 0;
+  }
 }

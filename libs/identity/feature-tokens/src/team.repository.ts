@@ -20,6 +20,10 @@ export class TeamRepository {
     return this.teams.findOneBy({ orgId, name });
   }
 
+  findById(id: string): Promise<TeamEntity | null> {
+    return this.teams.findOneBy({ id });
+  }
+
   async insert(team: TeamEntity): Promise<void> {
     await this.teams.insert(team);
   }

@@ -40,6 +40,20 @@ export interface SamlServiceProviderOptions {
   signing?: { privateKeyPem: string; certificatePem: string };
 }
 
+/**
+ * SP metadata without an IdP: what an organization's administrator hands the IdP administrator
+ * before any IdP metadata exists (the IdP needs the SP's entity ID and ACS URL first).
+ */
+export function serviceProviderMetadataXml(options: { spEntityId: string; acsUrl: string; nameIdFormat?: string; signing?: { privateKeyPem: string; certificatePem: string } }): string {
+  return generateServiceProviderMetadata({
+    issuer: options.spEntityId,
+    callbackUrl: options.acsUrl,
+    identifierFormat: options.nameIdFormat ?? NAMEID_FORMAT_EMAIL,
+    wantAssertionsSigned: true,
+    ...(options.signing ? { privateKey: options.signing.privateKeyPem, publicCerts: [options.signing.certificatePem], signatureAlgorithm: 'sha256' as const } : {}),
+  });
+}
+
 /** Who signed in, taken from the signed assertion only. */
 export interface SamlIdentity {
   /** The IdP entity ID (equals the configured one). */
@@ -121,13 +135,7 @@ export class SamlServiceProvider {
 
   /** SP metadata for the IdP administrator: entity ID, ACS (HTTP-POST), NameID format, WantAssertionsSigned, signing certificate. */
   spMetadataXml(): string {
-    return generateServiceProviderMetadata({
-      issuer: this.spEntityId,
-      callbackUrl: this.acsUrl,
-      identifierFormat: this.nameIdFormat,
-      wantAssertionsSigned: true,
-      ...(this.signing ? { privateKey: this.signing.privateKeyPem, publicCerts: [this.signing.certificatePem], signatureAlgorithm: 'sha256' as const } : {}),
-    });
+    return serviceProviderMetadataXml({ spEntityId: this.spEntityId, acsUrl: this.acsUrl, nameIdFormat: this.nameIdFormat, ...(this.signing ? { signing: this.signing } : {}) });
   }
 
   /** An SP-initiated sign-in over HTTP-Redirect: send the browser to `url`; the request ID is now outstanding. */

@@ -1,3 +1,5 @@
 export * from './internal';
 export * from './pulumi';
 export * from './base64';
+export * from './machine-identity';
+export * from './scim';

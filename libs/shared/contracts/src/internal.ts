@@ -13,8 +13,15 @@ export interface PrincipalOrganization {
   role: OrgRole;
 }
 
-/** Who a CLI or REST request acts as, resolved from an access token. */
+/**
+ * Who a CLI or REST request acts as, resolved from an access token. Organization and team tokens
+ * act as no person (machine identity, as in Pulumi Cloud): `userId` is '', `login` and `name` are
+ * the organization's name (what `pulumi whoami` shows), `organizations` is that one organization
+ * (role `admin` for an admin organization token, else `member`), `teams` the token's team, and
+ * `token` names the organization (and team).
+ */
 export interface Principal {
+  /** The person's id; '' for organization and team tokens. */
   userId: string;
   login: string;
   name: string;
@@ -109,6 +116,150 @@ export interface CliTokenResponse {
   name: string;
 }
 export const IDENTITY_CLI_TOKEN_PATH = '/internal/v1/cli-tokens';
+
+// ---- identity: SAML 2.0 sign-in per organization (console-backend only) ----------------------
+
+/**
+ * Each organization may sign in through its own SAML 2.0 IdP. The service provider lives on the
+ * console host: entity ID `<console origin>/saml/<org>` (SP metadata served there and at
+ * `…/metadata`), Assertion Consumer Service `<console origin>/saml/<org>/acs` (HTTP-POST). The
+ * console relays; identity validates the assertion, provisions the user (provider `saml:<org>`)
+ * and opens the session. Enabled organizations appear in `GET /internal/v1/sign-in/methods` as
+ * `{ id: '<org>', kind: 'saml' }`.
+ */
+
+/** `POST /internal/v1/sign-in/saml/{org}/start`: a new AuthnRequest (HTTP-Redirect binding). */
+export interface SamlStartRequest {
+  /** Echoed by the IdP as RelayState (≤ 80 bytes); the console keeps its state in a cookie instead. */
+  relayState?: string;
+}
+export interface SamlStartResponse {
+  /** The IdP's SingleSignOnService URL carrying the AuthnRequest: send the browser there. */
+  redirectUrl: string;
+  /** The AuthnRequest ID: the browser that started the sign-in keeps it, the ACS call presents it. */
+  requestId: string;
+  /** Epoch milliseconds after which the request can no longer be answered. */
+  expiresAt: number;
+}
+export const identitySamlStartPath = (org: string) => `/internal/v1/sign-in/saml/${encodeURIComponent(org)}/start`;
+
+/**
+ * `POST /internal/v1/sign-in/saml/{org}/acs`: the SAMLResponse the IdP had the browser POST to the
+ * console's ACS URL. Answers `SignInResponse`; a refused assertion is a 400 (unreadable) or 401
+ * (signature, audience, recipient, issuer, time, replay, request binding) with a message for people.
+ */
+export interface SamlAcsRequest {
+  /** The base64 SAMLResponse form field, as posted. */
+  samlResponse: string;
+  /** The AuthnRequest ID this browser started (from its cookie): InResponseTo must equal it. */
+  expectedRequestId: string;
+  sourceIp: string;
+  userAgent?: string;
+}
+export const identitySamlAcsPath = (org: string) => `/internal/v1/sign-in/saml/${encodeURIComponent(org)}/acs`;
+
+/** An IdP group (a value of the groups attribute) whose members join a team of the organization. */
+export interface SamlTeamMapping {
+  group: string;
+  team: string;
+}
+
+/**
+ * `PUT /internal/v1/orgs/{org}/saml`: upload IdP metadata (validated; 400 with the reason) and
+ * settings. Fields left out keep their current value; a new configuration defaults to
+ * groupsAttribute `groups`, the NameID as username, no team mappings, enabled.
+ */
+export interface PutSamlConfigRequest {
+  idpMetadataXml: string;
+  /** The assertion attribute whose values are the user's groups. */
+  groupsAttribute?: string;
+  /** The assertion attribute that names the user (their login is derived from it); null: the NameID. */
+  usernameAttribute?: string | null;
+  teamMappings?: SamlTeamMapping[];
+  /** Enabled: offered on the sign-in page and required of the organization's members (break-glass logins excepted). */
+  enabled?: boolean;
+  /**
+   * The console's signed-in user making the change (SHA-256 of the session cookie): identity then
+   * requires that user to be an admin of the organization. Absent for operators' own calls.
+   */
+  sessionHash?: string;
+}
+
+/** `GET` (and the answer to `PUT`) `/internal/v1/orgs/{org}/saml`: what is configured; never a secret. */
+export interface SamlConfigResponse {
+  organization: string;
+  serviceProvider: { entityId: string; acsUrl: string; metadataUrl: string };
+  configured: boolean;
+  enabled: boolean;
+  idp?: {
+    entityId: string;
+    ssoUrl: string;
+    nameIdFormats: string[];
+    signingCertificateCount: number;
+    /** Epoch milliseconds: the earliest expiry among the IdP's signing certificates. */
+    signingCertificatesExpireAt: number;
+  };
+  /** Set when the stored IdP metadata no longer validates (say, its certificate expired): sign-in fails until it is replaced. */
+  problem?: string;
+  groupsAttribute: string;
+  usernameAttribute: string | null;
+  teamMappings: SamlTeamMapping[];
+  /** Epoch milliseconds and who (a login, or `operator`) of the last change. */
+  updatedAt?: number;
+  updatedBy?: string;
+}
+export const identityOrgSamlPath = (org: string) => `/internal/v1/orgs/${encodeURIComponent(org)}/saml`;
+
+/** `GET /internal/v1/orgs/{org}/saml/sp-metadata`: the SP metadata XML, wrapped because internal calls speak JSON. */
+export interface SamlSpMetadataResponse {
+  entityId: string;
+  acsUrl: string;
+  metadataXml: string;
+}
+export const identityOrgSamlSpMetadataPath = (org: string) => `${identityOrgSamlPath(org)}/sp-metadata`;
+
+// ---- identity: OAuth sign-in at code hosts (console-backend only) ----------------------------
+
+/**
+ * GitHub Enterprise, GitLab and Bitbucket Data Center sign-in (`STACKYARD_OAUTH_PROVIDERS`; listed
+ * in `GET /internal/v1/sign-in/methods` as `{ id, kind: 'oauth' }`). The console's
+ * `GET /login/oauth/{id}` asks identity to start (a `state`, bound to the browser by a cookie the
+ * console sets, and a PKCE verifier identity keeps); the provider sends the browser back to the
+ * console's `GET /login/oauth/{id}/callback`, which relays `state`, `code` (or `error`) and the
+ * cookie's state. Identity exchanges the code server to server, reads the person and their
+ * groups, provisions the user (provider = the method id) and opens the session.
+ */
+
+/** `POST /internal/v1/sign-in/oauth/{methodId}/start` (no body needed). */
+export interface OAuthStartResponse {
+  /** The provider's authorize URL with client id, redirect URI, scopes, state and PKCE challenge. */
+  redirectUrl: string;
+  /** The browser that started the sign-in keeps it (cookie); the callback must present it. Single use. */
+  state: string;
+  /** Epoch milliseconds after which the callback is refused. */
+  expiresAt: number;
+}
+export const identityOAuthStartPath = (methodId: string) => `/internal/v1/sign-in/oauth/${encodeURIComponent(methodId)}/start`;
+
+/**
+ * `POST /internal/v1/sign-in/oauth/{methodId}/callback`: answers `SignInResponse`. Refusals carry a
+ * message for people: 401 (state missing, not this browser's, used or expired; code refused), 403
+ * (consent denied, not in an allowed group, account unusable), 400 (malformed), 503 (provider
+ * unreachable or misconfigured). Every outcome is an audit line.
+ */
+export interface OAuthCallbackRequest {
+  /** The callback's `state` query parameter. */
+  state: string;
+  /** The state this browser's cookie holds ('' when it has none). */
+  expectedState: string;
+  /** The callback's `code`, or `error` (+ `errorDescription`) when the provider did not sign the person in. */
+  code?: string;
+  error?: string;
+  errorDescription?: string;
+  sourceIp: string;
+  userAgent?: string;
+}
+export const identityOAuthCallbackPath = (methodId: string) => `/internal/v1/sign-in/oauth/${encodeURIComponent(methodId)}/callback`;
 
 // ---- secrets --------------------------------------------------------------------------------
 

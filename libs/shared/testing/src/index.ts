@@ -19,3 +19,7 @@ export * from './slapd.peer';
 export * from './samba-ad.peer';
 export * from './simplesamlphp.peer';
 export * from './test-browser';
+export * from './openapi-response.validator';
+export * from './oauth-provider.fake';
+export * from './oauth-provider.specs';
+export * from './kubernetes-oidc-issuer.peer';

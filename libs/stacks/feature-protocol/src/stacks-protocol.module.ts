@@ -34,6 +34,13 @@ import { UpdateEventsService } from './update-events.service';
 import { UpdateLifecycleService } from './update-lifecycle.service';
 import { UpdatesController } from './updates.controller';
 import { UserController } from './user.controller';
+import { AccessTokensController } from './access-tokens.controller';
+import { MachineIdentityGateway } from './machine-identity.gateway';
+import { OAuthTokenController } from './oauth-token.controller';
+import { OAuthTokenService } from './oauth-token.service';
+import { OidcIssuersController } from './oidc-issuers.controller';
+import { ScimController, ScimTokenController } from './scim.controller';
+import { ScimGateway } from './scim-gateway.service';
 
 export interface StacksProtocolDependencies {
   dataSource: DataSource;
@@ -49,7 +56,7 @@ export class StacksProtocolModule {
   static register(deps: StacksProtocolDependencies): DynamicModule {
     return {
       module: StacksProtocolModule,
-      controllers: [UserController, StacksController, UpdatesController, StackSecretsController],
+      controllers: [UserController, StacksController, UpdatesController, StackSecretsController, AccessTokensController, OidcIssuersController, OAuthTokenController, ScimController, ScimTokenController],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: OBJECT_STORE, useValue: deps.objectStore },
@@ -78,6 +85,9 @@ export class StacksProtocolModule {
         UpdateEventsService,
         StackSecretsService,
         StateUploadGate,
+        ScimGateway,
+        MachineIdentityGateway,
+        OAuthTokenService,
       ],
     };
   }

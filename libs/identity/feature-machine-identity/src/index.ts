@@ -1,0 +1,3 @@
+export * from './machine-identity.module';
+export * from './machine-identity.options';
+export * from './issuer-fetch';
