@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 
 export interface BrowserResponse {
   status: number;
@@ -84,7 +85,8 @@ export class TestBrowser {
       port: target?.port ?? port,
       path: `${url.pathname}${url.search}`,
       headers: { host: url.host, ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) },
-      ...(secure ? { servername: url.hostname } : {}),
+      // SNI carries host names only (RFC 6066); for an address, the certificate's IP SAN is checked.
+      ...(secure && isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0 ? { servername: url.hostname } : {}),
     };
     return new Promise((resolve, reject) => {
       const onResponse = (res: IncomingMessage) => {
