@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isValidOrganizationName, ORG_NAME_RULE } from '@stackyard/identity-domain';
 import { DirectoryError, type DirectoryConfig, directoryConfigProblems, LdapDirectory } from '@stackyard/identity-directory';
 import { type DirectoryAuthenticator, type DirectoryMethod, DirectorySignInError } from '@stackyard/identity-feature-sign-in';
+import { parseJsonList, readSecretFile } from './json-setting';
 
 const METHOD_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const TEAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -42,21 +42,12 @@ export interface DirectoryEntry {
 
 /** Every problem of the JSON at once (messages name fields, never the bind password). */
 export function parseDirectories(json: string | undefined): { entries: DirectoryEntry[]; problems: string[] } {
-  if (json === undefined || json.trim() === '') return { entries: [], problems: [] };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (error) {
-    return { entries: [], problems: [`STACKYARD_DIRECTORIES is not valid JSON: ${(error as Error).message}`] };
-  }
-  const parsed = fileSchema.safeParse(raw);
-  if (!parsed.success) {
-    return { entries: [], problems: parsed.error.issues.map((issue) => `STACKYARD_DIRECTORIES[${issue.path.join('.')}]: ${issue.message}`) };
-  }
+  const parsed = parseJsonList(json, 'STACKYARD_DIRECTORIES', fileSchema);
+  if (parsed.problems.length > 0) return { entries: [], problems: parsed.problems };
   const problems: string[] = [];
   const entries: DirectoryEntry[] = [];
   const seen = new Set<string>();
-  for (const [index, entry] of parsed.data.entries()) {
+  for (const [index, entry] of parsed.items.entries()) {
     const where = `STACKYARD_DIRECTORIES[${index}] (${entry.id})`;
     if (seen.has(entry.id)) problems.push(`${where}: id is used twice`);
     seen.add(entry.id);
@@ -77,15 +68,6 @@ export function parseDirectories(json: string | undefined): { entries: Directory
     entries.push({ id: entry.id, displayName: entry.displayName, organization: entry.organization, teamMappings: entry.teamMappings, ldap: config });
   }
   return { entries, problems };
-}
-
-function readSecretFile(path: string, what: string, problems: string[]): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-  } catch (error) {
-    problems.push(`${what}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    return undefined;
-  }
 }
 
 /** The sign-in feature's view of one LDAP directory. */

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isValidOrganizationName, ORG_NAME_RULE } from '@stackyard/identity-domain';
 import type { OAuthMethod } from '@stackyard/identity-feature-sign-in';
 import { BITBUCKET_PROJECT_PERMISSIONS, createOAuthProvider, OAUTH_PROVIDER_KINDS, type OAuthProviderConfig, oauthProviderConfigProblems } from '@stackyard/identity-oauth';
+import { parseJsonList, readSecretFile } from './json-setting';
 
 const METHOD_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const TEAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -49,21 +49,12 @@ export interface OAuthProviderEntry {
 
 /** Every problem of the JSON at once (messages name fields, never the client secret). */
 export function parseOAuthProviders(json: string | undefined): { entries: OAuthProviderEntry[]; problems: string[] } {
-  if (json === undefined || json.trim() === '') return { entries: [], problems: [] };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (error) {
-    return { entries: [], problems: [`STACKYARD_OAUTH_PROVIDERS is not valid JSON: ${(error as Error).message}`] };
-  }
-  const parsed = z.array(entrySchema).safeParse(raw);
-  if (!parsed.success) {
-    return { entries: [], problems: parsed.error.issues.map((issue) => `STACKYARD_OAUTH_PROVIDERS[${issue.path.join('.')}]: ${issue.message}`) };
-  }
+  const parsed = parseJsonList(json, 'STACKYARD_OAUTH_PROVIDERS', z.array(entrySchema));
+  if (parsed.problems.length > 0) return { entries: [], problems: parsed.problems };
   const problems: string[] = [];
   const entries: OAuthProviderEntry[] = [];
   const seen = new Set<string>();
-  for (const [index, entry] of parsed.data.entries()) {
+  for (const [index, entry] of parsed.items.entries()) {
     const where = `STACKYARD_OAUTH_PROVIDERS[${index}] (${entry.id})`;
     if (seen.has(entry.id)) problems.push(`${where}: id is used twice`);
     seen.add(entry.id);
@@ -83,15 +74,6 @@ export function parseOAuthProviders(json: string | undefined): { entries: OAuthP
     entries.push({ id, displayName, organization, teamMappings, allowedGroups, provider });
   }
   return { entries, problems };
-}
-
-function readSecretFile(path: string, what: string, problems: string[]): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-  } catch (error) {
-    problems.push(`${what}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    return undefined;
-  }
 }
 
 export function oauthMethods(entries: OAuthProviderEntry[]): OAuthMethod[] {

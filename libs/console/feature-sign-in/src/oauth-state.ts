@@ -1,5 +1,5 @@
 import { isCookieValue } from './cookies';
-import { DEFAULT_NEXT_PATH, safeNextPath } from './next-path';
+import { decodeStateCookie, encodeStateCookie } from './sign-in-state-cookie';
 
 /**
  * An OAuth sign-in in progress, as the browser keeps it between the redirect to the provider and
@@ -25,25 +25,18 @@ export interface OAuthSignInState {
 export const OAUTH_METHOD_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const STATE = /^[A-Za-z0-9_-]{16,256}$/;
 
-/** The cookie value: base64url JSON; a `next` too long for a cookie falls back to the default page. */
+/** The cookie value (see sign-in-state-cookie.ts). */
 export function encodeOAuthState(state: OAuthSignInState): string {
-  const encode = (next: string) => Buffer.from(JSON.stringify({ m: state.methodId, s: state.state, n: next }), 'utf8').toString('base64url');
-  const value = encode(safeNextPath(state.next));
-  return isCookieValue(value) ? value : encode(DEFAULT_NEXT_PATH);
+  return encodeStateCookie({ m: state.methodId, s: state.state }, state.next);
 }
 
 /** The state in a cookie value, or undefined when it is missing or not one this console wrote. */
 export function decodeOAuthState(value: string | undefined): OAuthSignInState | undefined {
-  if (value === undefined) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  const { m, s, n } = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const decoded = decodeStateCookie(value);
+  if (!decoded) return undefined;
+  const { m, s } = decoded.fields;
   if (typeof m !== 'string' || !OAUTH_METHOD_ID.test(m) || typeof s !== 'string' || !STATE.test(s)) return undefined;
-  return { methodId: m, state: s, next: safeNextPath(n) };
+  return { methodId: m, state: s, next: decoded.next };
 }
 
 export function oauthStateCookie(value: string, maxAgeSeconds: number): string {
