@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AuditTrail } from './audit-trail';
 import { IdentityDatabase } from './identity.database';
 import { IDENTITY_TOKENS_OPTIONS, type IdentityTokensOptions } from './identity-tokens.options';
 import { PrincipalController } from './principal.controller';
@@ -15,12 +16,13 @@ export class IdentityTokensModule {
       module: IdentityTokensModule,
       // The identity database and token minting are shared with the sign-in feature.
       global: true,
-      exports: [IdentityDatabase, TokenService, PrincipalService],
+      exports: [IdentityDatabase, TokenService, PrincipalService, AuditTrail],
       controllers: [PrincipalController, TokenController],
       providers: [
         { provide: DataSource, useValue: dataSource },
         { provide: IDENTITY_TOKENS_OPTIONS, useValue: options },
         IdentityDatabase,
+        AuditTrail,
         PrincipalService,
         TokenService,
       ],

@@ -36,3 +36,4 @@ export * from './access-token-scope';
 export * from './oidc-issuer.entity';
 export * from './oidc-issuer.repository';
 export * from './machine-principal';
+export * from './audit-trail';

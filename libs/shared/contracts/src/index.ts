@@ -3,3 +3,5 @@ export * from './pulumi';
 export * from './base64';
 export * from './machine-identity';
 export * from './scim';
+export * from './access';
+export * from './audit';

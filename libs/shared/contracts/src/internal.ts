@@ -3,6 +3,8 @@
  * others ask it through these calls (docs/architecture.md).
  */
 
+import type { OrganizationAccess } from './access';
+
 // ---- identity -------------------------------------------------------------------------------
 
 export type OrgRole = 'admin' | 'member';
@@ -32,6 +34,12 @@ export interface Principal {
   /** The user's teams (manual or from an identity provider's group mapping), for authorization. */
   teams: PrincipalTeam[];
   token: { id: string; name: string; kind: TokenKind; organization?: string; team?: string };
+  /**
+   * Per organization: the grants, roles and settings that decide stack and organization access
+   * (see access.ts). Absent (older identity, test fixtures): each organization's role with the
+   * default settings and no grants.
+   */
+  access?: OrganizationAccess[];
 }
 
 export interface PrincipalTeam {

@@ -18,6 +18,7 @@ import {
   UpdateRepository,
 } from '@stackyard/stacks-data-access';
 import { ApiAuthGuard } from './api-auth.guard';
+import { AuditRecorder } from './audit-recorder';
 import { CheckpointDeltaService } from './checkpoint-delta.service';
 import { JournalService } from './journal.service';
 import { ObjectKeyService } from './object-key.service';
@@ -88,6 +89,7 @@ export class StacksProtocolModule {
         ScimGateway,
         MachineIdentityGateway,
         OAuthTokenService,
+        AuditRecorder,
       ],
     };
   }

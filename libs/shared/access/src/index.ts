@@ -1,0 +1,2 @@
+export * from './stack-access';
+export * from './organization-access';
