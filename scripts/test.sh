@@ -75,6 +75,7 @@ provision "Samba AD DC" samba-ad.sh
 provision "SimpleSAMLphp 1.19 (SAML IdP)" simplesamlphp.sh
 provision "GHES 3.19 OpenAPI (@octokit/openapi 23.0.2)" ghes-openapi.sh
 provision "scim2-tester 0.5.2 (SCIM client, PyPI)" scim2-tester.sh
+provision "rsyslog + GnuTLS driver (syslog over TLS)" rsyslog.sh
 if ((${#MISSING_PEERS[@]})); then
   if [[ "$CI" == "true" ]]; then
     die "CI=true and these test peers are missing: ${MISSING_PEERS[*]}. Every peer must be provisionable in CI; nothing is skipped."

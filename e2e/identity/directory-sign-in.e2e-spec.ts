@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { IDENTITY_RESOLVE_PATH, type Principal } from '@stackyard/shared-contracts';
 import { InternalClient } from '@stackyard/shared-http';
-import { hiddenField, PulumiCli, type SambaAdPeer, type SlapdPeer, startSambaAd, startSlapd, tempDir, TestBrowser } from '@stackyard/testing';
+import { PulumiCli, type SambaAdPeer, type SlapdPeer, startSambaAd, startSlapd, tempDir, TestBrowser } from '@stackyard/testing';
 import { auditEvents } from '../support/audit-log';
 import { cliBrowserLogin, trustInstallationCa } from '../support/cli-browser-login';
+import { signInWith, submitDirectoryForm } from '../support/directory-sign-in';
 import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
 
 /**
@@ -51,24 +52,6 @@ function directories(): string {
       ldap: { kind: 'active-directory', url: samba.ldapUrl, startTls: true, caCertificates: samba.caPem, bindDn: samba.servicePrincipalName, bindPassword: samba.servicePassword, userBaseDn: samba.usersDn },
     },
   ]);
-}
-
-/** The console's directory form, as a person fills it in; returns the response to the post. */
-async function submitDirectoryForm(browser: TestBrowser, signInPage: string, methodId: string, username: string, password: string) {
-  const page = await browser.request(signInPage);
-  assert.equal(page.status, 200, page.body);
-  assert.match(page.body, new RegExp(`action="/login/directory/${methodId}"`));
-  return browser.request(`/login/directory/${methodId}`, {
-    form: { csrf: hiddenField(page.body, 'csrf'), next: hiddenField(page.body, 'next'), username, password },
-  });
-}
-
-function signInWith(methodId: string, username: string, password: string) {
-  return async (browser: TestBrowser, signInPage: string): Promise<string> => {
-    const posted = await submitDirectoryForm(browser, signInPage, methodId, username, password);
-    assert.equal(posted.status, 303, posted.body);
-    return posted.location!;
-  };
 }
 
 for (const mode of selectedModes()) {

@@ -16,7 +16,8 @@ export const apiConfigSchema = z.object({
   /** Lease granted to an update at start and renewal (the CLI assumes 300 s). */
   LEASE_SECONDS: envPositiveInt.max(3600).default(300),
   /** How long a resolved access token is trusted before identity is asked again. */
-  PRINCIPAL_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  // At most 5: a revoked token or a changed grant must stop working within 5 s on every replica.
+  PRINCIPAL_CACHE_SECONDS: z.coerce.number().int().min(0).max(5).default(5),
   /** Largest inflated request body: checkpoints and imports. */
   MAX_STATE_BYTES: envPositiveInt.default(1024 * MiB),
   /** Largest inflated body of every other (parsed JSON) request. */

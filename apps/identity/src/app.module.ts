@@ -4,6 +4,8 @@ import { IdentitySignInModule, type SignInOptions } from '@stackyard/identity-fe
 import { IdentityTokensModule, type IdentityTokensOptions } from '@stackyard/identity-feature-tokens';
 import { MachineIdentityModule, type MachineIdentityOptions } from '@stackyard/identity-feature-machine-identity';
 import { IdentityScimModule } from '@stackyard/identity-feature-scim';
+import { IdentityAccessModule } from '@stackyard/identity-feature-access';
+import { type AuditLogOptions, IdentityAuditModule } from '@stackyard/identity-feature-audit';
 
 /** Closes the pool when Nest shuts down (SIGTERM or `close()`), after requests have drained. */
 class DataSourceCloser implements OnApplicationShutdown {
@@ -16,10 +18,10 @@ class DataSourceCloser implements OnApplicationShutdown {
 
 @Module({})
 export class AppModule {
-  static register(dataSource: DataSource, options: IdentityTokensOptions, signIn: SignInOptions, machine: MachineIdentityOptions): DynamicModule {
+  static register(dataSource: DataSource, options: IdentityTokensOptions, signIn: SignInOptions, machine: MachineIdentityOptions, audit: AuditLogOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [IdentityTokensModule.register(dataSource, options), IdentitySignInModule.register(signIn), MachineIdentityModule.register(machine), IdentityScimModule.register()],
+      imports: [IdentityTokensModule.register(dataSource, options), IdentitySignInModule.register(signIn), MachineIdentityModule.register(machine), IdentityScimModule.register(), IdentityAuditModule.register(audit), IdentityAccessModule.register()],
       providers: [{ provide: DataSourceCloser, useValue: new DataSourceCloser(dataSource) }],
     };
   }

@@ -3,6 +3,7 @@ import { ConfigError, envBoolean, envPositiveInt, loadConfig } from '@stackyard/
 import { databaseUrlProblems } from '@stackyard/shared-db';
 import { isValidLogin, isValidOrganizationName, LOGIN_RULE, ORG_NAME_RULE, weakTokenReason } from '@stackyard/identity-domain';
 import { internalListenerProblems, serviceConfigShape } from '@stackyard/shared-service';
+import { parseSyslogUrl } from '@stackyard/identity-feature-audit';
 import { type DirectoryEntry, parseDirectories } from './directories.config';
 import { oauthCrossProblems, type OAuthProviderEntry, parseOAuthProviders } from './oauth-providers.config';
 
@@ -64,6 +65,10 @@ export const identityConfigSchema = z.object({
     .string()
     .default('')
     .transform((value) => value.split(',').map((host) => host.trim()).filter(Boolean)),
+  /** Also stream every stored audit event to this syslog server: `tls://host:port` (RFC 5424 over TLS, RFC 5425 framing). */
+  AUDIT_SYSLOG_URL: z.string().optional(),
+  /** PEM certificates that verify the syslog server (usually `STACKYARD_AUDIT_SYSLOG_CA_FILE`); unset: Node's built-in roots. */
+  AUDIT_SYSLOG_CA: z.string().optional(),
 });
 
 export type IdentityConfig = z.infer<typeof identityConfigSchema> & {
@@ -86,6 +91,11 @@ export function identityConfigProblems(config: z.infer<typeof identityConfigSche
   for (const host of config.OIDC_DISCOVERY_HOSTS) {
     if (!/^(\*\.)?[A-Za-z0-9.:[\]-]+$/.test(host)) problems.push(`STACKYARD_OIDC_DISCOVERY_HOSTS: '${host.slice(0, 64)}' is not a host name (or *.domain)`);
   }
+  if (config.AUDIT_SYSLOG_URL !== undefined) {
+    const target = parseSyslogUrl(config.AUDIT_SYSLOG_URL);
+    if (typeof target === 'string') problems.push(`STACKYARD_AUDIT_SYSLOG_URL ${target}`);
+  }
+  if (config.AUDIT_SYSLOG_CA !== undefined && !/-----BEGIN CERTIFICATE-----/.test(config.AUDIT_SYSLOG_CA)) problems.push('STACKYARD_AUDIT_SYSLOG_CA must hold PEM certificates (-----BEGIN CERTIFICATE-----)');
   for (const login of config.BREAK_GLASS_LOGINS) {
     const shown = login.slice(0, 64);
     if (!isValidLogin(login)) problems.push(`STACKYARD_BREAK_GLASS_LOGINS: '${shown}' is not a login (${LOGIN_RULE})`);

@@ -8,6 +8,7 @@ import {
   type AuthPolicyDefinition,
   type AuthPolicyResponse,
   type CreateAccessTokenResponse,
+  DEFAULT_ORGANIZATION_ACCESS_SETTINGS,
   IDENTITY_ACCESS_TOKENS_CREATE_PATH,
   IDENTITY_ACCESS_TOKENS_LIST_PATH,
   IDENTITY_ACCESS_TOKENS_REVOKE_PATH,
@@ -143,6 +144,8 @@ for (const engine of databaseEngines()) {
           organizations: [{ name: ORG, role: 'member' }],
           teams: [],
           token: { id: created.id, name: 'ci', kind: 'organization', organization: ORG },
+          // RBAC: an organization token without the admin flag or a custom role holds the built-in member role.
+          access: [{ organization: ORG, role: 'member', settings: DEFAULT_ORGANIZATION_ACCESS_SETTINGS, roles: [], grants: [], teamsAdministered: [] }],
         });
         const stored = await running.dataSource.query<Array<{ token_hash: string; user_id: string | null; name_scope: string }>>('SELECT token_hash, user_id, name_scope FROM access_tokens WHERE id = ?', [created.id]);
         assert.equal(stored[0].token_hash, hashAccessToken(created.tokenValue), 'only the hash is stored');

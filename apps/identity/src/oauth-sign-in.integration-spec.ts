@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { hashSessionToken } from '@stackyard/identity-domain';
-import { IdentityDatabase } from '@stackyard/identity-feature-tokens';
+import { AuditTrail, IdentityDatabase } from '@stackyard/identity-feature-tokens';
 import { type OAuthMethod, OAuthSignInService, SessionService, type SignInOptions, UserProvisioningService } from '@stackyard/identity-feature-sign-in';
 import { createOAuthProvider, type OAuthProviderKind } from '@stackyard/identity-oauth';
 import type { SignInResponse } from '@stackyard/shared-contracts';
@@ -132,7 +132,8 @@ for (const engine of databaseEngines()) {
       await runMigrations(dataSource, IDENTITY_MIGRATION_LOCK);
       database = new IdentityDatabase(dataSource);
       sessions = new SessionService(database, options);
-      oauth = new OAuthSignInService(database, new UserProvisioningService(database), sessions, options);
+      const trail = new AuditTrail(database);
+      oauth = new OAuthSignInService(database, new UserProvisioningService(database, trail), sessions, options, trail);
     });
 
     after(async () => {

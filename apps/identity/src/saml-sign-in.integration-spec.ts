@@ -12,7 +12,7 @@ import {
   sweepSamlState,
   UserProvisioningService,
 } from '@stackyard/identity-feature-sign-in';
-import { IdentityDatabase } from '@stackyard/identity-feature-tokens';
+import { AuditTrail, IdentityDatabase } from '@stackyard/identity-feature-tokens';
 import {
   identityOrgSamlPath,
   identityOrgSamlSpMetadataPath,
@@ -189,7 +189,8 @@ for (const engine of databaseEngines()) {
         breakGlassLogins: ['admin', 'ops', 'oncall'],
       };
       sessions = new SessionService(database, options);
-      directory = new DirectorySignInService(database, new UserProvisioningService(database), sessions, options);
+      const trail = new AuditTrail(database);
+      directory = new DirectorySignInService(database, new UserProvisioningService(database, trail), sessions, options, trail);
       for (const username of ['ops', 'dev', 'admin', 'oncall']) people.set(username, { subject: `uuid-${username}`, username, displayName: username, email: `${username}@corp.test`, groups: [] });
     });
     after(async () => {

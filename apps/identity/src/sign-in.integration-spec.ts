@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashAccessToken, hashSessionToken } from '@stackyard/identity-domain';
-import { IdentityDatabase, PrincipalService, TokenService } from '@stackyard/identity-feature-tokens';
+import { AuditTrail, IdentityDatabase, PrincipalService, TokenService } from '@stackyard/identity-feature-tokens';
 import {
   CliTokenService,
   DirectorySignInError,
@@ -95,10 +95,11 @@ for (const engine of databaseEngines()) {
       await runMigrations(dataSource, IDENTITY_MIGRATION_LOCK);
       database = new IdentityDatabase(dataSource);
       sessions = new SessionService(database, options);
-      signIn = new DirectorySignInService(database, new UserProvisioningService(database), sessions, options);
+      const trail = new AuditTrail(database);
+      signIn = new DirectorySignInService(database, new UserProvisioningService(database, trail), sessions, options, trail);
       const tokenOptions = { defaultOrganization: 'acme', now: () => clock };
-      cliTokens = new CliTokenService(sessions, new TokenService(database, tokenOptions));
-      principals = new PrincipalService(database, tokenOptions);
+      cliTokens = new CliTokenService(sessions, new TokenService(database, tokenOptions), trail);
+      principals = new PrincipalService(database, tokenOptions, trail);
       corp.people.set('alice', person('alice', 'uuid-alice', [PLATFORM, ENGINEERING]));
       corp.people.set('bob', person('bob', 'uuid-bob', [], { disabled: true }));
       other.people.set('alice', person('alice', 'guid-other-alice', []));

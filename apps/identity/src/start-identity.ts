@@ -4,6 +4,7 @@ import { runMigrations } from '@stackyard/shared-db';
 import { createLogger, type RunningService, startService } from '@stackyard/shared-service';
 import type { SignInOptions } from '@stackyard/identity-feature-sign-in';
 import type { MachineIdentityOptions } from '@stackyard/identity-feature-machine-identity';
+import type { AuditLogOptions } from '@stackyard/identity-feature-audit';
 import { AppModule } from './app.module';
 import { identityMaxBodyBytes } from './body-limits';
 import { directoryMethods } from './directories.config';
@@ -41,6 +42,14 @@ function machineIdentityOptions(config: IdentityConfig): MachineIdentityOptions 
   };
 }
 
+function auditLogOptions(config: IdentityConfig): AuditLogOptions {
+  return {
+    // CEF's device version; the release's own version is not compiled in.
+    productVersion: '0.1.0',
+    ...(config.AUDIT_SYSLOG_URL !== undefined ? { syslog: { url: config.AUDIT_SYSLOG_URL, ...(config.AUDIT_SYSLOG_CA !== undefined ? { caPem: config.AUDIT_SYSLOG_CA } : {}) } } : {}),
+  };
+}
+
 export interface RunningIdentity extends RunningService {
   dataSource: DataSource;
 }
@@ -70,7 +79,7 @@ export async function startIdentity(config: IdentityConfig): Promise<RunningIden
     }
     const service = await startService({
       name: 'identity',
-      module: AppModule.register(dataSource, { defaultOrganization: config.BOOTSTRAP_ORG }, signInOptions(config), machineIdentityOptions(config)),
+      module: AppModule.register(dataSource, { defaultOrganization: config.BOOTSTRAP_ORG }, signInOptions(config), machineIdentityOptions(config), auditLogOptions(config)),
       config,
       allowedPeers: IDENTITY_ALLOWED_PEERS,
       maxBodyBytes: identityMaxBodyBytes,

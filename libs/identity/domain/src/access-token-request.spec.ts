@@ -17,9 +17,11 @@ function problems(fn: () => unknown): string {
 
 void describe('new access token requests (Pulumi REST shapes)', () => {
   void it('reads personal, organization and team requests', () => {
-    assert.deepEqual(parseNewTokenRequest('personal', { description: 'laptop', expires: 0 }, NOW), { description: 'laptop', expiresAt: null, admin: false });
-    assert.deepEqual(parseNewTokenRequest('organization', { name: 'ci', description: '', expires: inAnHour, admin: true }, NOW), { name: 'ci', description: '', expiresAt: inAnHour * 1000, admin: true });
-    assert.deepEqual(parseNewTokenRequest('team', { name: 'deploy' }, NOW), { name: 'deploy', description: '', expiresAt: null, admin: false });
+    assert.deepEqual(parseNewTokenRequest('personal', { description: 'laptop', expires: 0 }, NOW), { description: 'laptop', expiresAt: null, admin: false, roleId: null });
+    assert.deepEqual(parseNewTokenRequest('organization', { name: 'ci', description: '', expires: inAnHour, admin: true }, NOW), { name: 'ci', description: '', expiresAt: inAnHour * 1000, admin: true, roleId: null });
+    assert.deepEqual(parseNewTokenRequest('team', { name: 'deploy' }, NOW), { name: 'deploy', description: '', expiresAt: null, admin: false, roleId: null });
+    // The provider's CreateOrgAccessTokenRequest may carry a custom role (apitype/create_org_access_token_request_.go).
+    assert.equal(parseNewTokenRequest('organization', { name: 'ci', description: '', admin: false, roleID: 'r1' }, NOW).roleId, 'r1');
   });
 
   void it('refuses what Pulumi Cloud refuses, naming every problem', () => {
@@ -31,5 +33,6 @@ void describe('new access token requests (Pulumi REST shapes)', () => {
     const all = problems(() => parseNewTokenRequest('team', { name: 'a\nb', description: 7, admin: true, roleID: 'r' }, NOW));
     for (const expected of [/name must be/, /description/, /admin applies to organization tokens only/, /roleID/]) assert.match(all, expected);
     assert.match(problems(() => parseNewTokenRequest('personal', [], NOW)), /JSON object/);
+    assert.match(problems(() => parseNewTokenRequest('organization', { name: 'ci', admin: true, roleID: 'r1' }, NOW)), /either admin or roleID/);
   });
 });

@@ -20,6 +20,8 @@ export interface NewTokenRequest {
   /** Epoch milliseconds, or null for a token that does not expire. */
   expiresAt: number | null;
   admin: boolean;
+  /** Organization tokens only: the custom role (`roleID`) the token acts with; null for the built-in role. */
+  roleId: string | null;
 }
 
 export class TokenRequestError extends Error {
@@ -54,12 +56,16 @@ export function parseNewTokenRequest(kind: TokenKind, body: unknown, nowMs: numb
   }
   if (admin !== undefined && admin !== null && typeof admin !== 'boolean') problems.push('admin must be true or false');
   if (admin === true && kind !== 'organization') problems.push('admin applies to organization tokens only');
-  if (roleID !== undefined && roleID !== null && roleID !== '') problems.push('roleID: custom roles are not supported yet; use admin');
+  const hasRole = roleID !== undefined && roleID !== null && roleID !== '';
+  if (hasRole && (typeof roleID !== 'string' || roleID.length > 64)) problems.push('roleID must be the id of a custom role');
+  else if (hasRole && kind !== 'organization') problems.push('roleID applies to organization tokens only');
+  else if (hasRole && admin === true) problems.push('give either admin or roleID, not both');
   if (problems.length > 0) throw new TokenRequestError(problems);
   return {
     ...(named ? { name: name as string } : {}),
     description: typeof description === 'string' ? description : '',
     expiresAt,
     admin: admin === true,
+    roleId: hasRole ? (roleID as string) : null,
   };
 }

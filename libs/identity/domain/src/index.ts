@@ -9,3 +9,6 @@ export * from './oidc-auth-policy';
 export * from './token-exchange-request';
 export * from './token-management-policy';
 export * from './access-token-request';
+export * from './audit-chain';
+export * from './role-definition';
+export * from './access-requests';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Principal } from '@stackyard/shared-contracts';
+import { DEFAULT_ORGANIZATION_ACCESS_SETTINGS, type Principal } from '@stackyard/shared-contracts';
 import { mayManage } from './token-management-policy';
 
 function principal(overrides: Partial<Principal>): Principal {
@@ -39,5 +39,24 @@ void describe('who may manage tokens and OIDC issuers', () => {
     }
     assert.ok(mayManage(admin, { kind: 'team-tokens', organization: 'acme', team: 'platform' }));
     assert.ok(!mayManage(principal({ teams: [{ organization: 'acme', team: 'platform' }], organizations: [{ name: 'acme', role: 'member' }] }), { kind: 'team-tokens', organization: 'acme', team: 'platform' }));
+  });
+
+  void it('follows RBAC: token:manage from a custom role, and team admins for their own team tokens', () => {
+    const settings = DEFAULT_ORGANIZATION_ACCESS_SETTINGS;
+    const tokenManager = principal({
+      userId: 'u3',
+      organizations: [{ name: 'acme', role: 'member' }],
+      access: [{ organization: 'acme', role: 'member', settings, roles: [{ via: { kind: 'team', team: 'sec' }, role: { id: 'r', name: 'tokens', scopes: ['token:manage'], stackRules: [] } }], grants: [], teamsAdministered: [] }],
+    });
+    assert.ok(mayManage(tokenManager, { kind: 'organization-tokens', organization: 'acme' }));
+    assert.ok(mayManage(tokenManager, { kind: 'oidc-issuers', organization: 'acme' }));
+    const teamAdmin = principal({
+      userId: 'u4',
+      organizations: [{ name: 'acme', role: 'member' }],
+      access: [{ organization: 'acme', role: 'member', settings, roles: [], grants: [], teamsAdministered: ['platform'] }],
+    });
+    assert.ok(mayManage(teamAdmin, { kind: 'team-tokens', organization: 'acme', team: 'platform' }));
+    assert.ok(!mayManage(teamAdmin, { kind: 'team-tokens', organization: 'acme', team: 'other' }));
+    assert.ok(!mayManage(teamAdmin, { kind: 'organization-tokens', organization: 'acme' }));
   });
 });

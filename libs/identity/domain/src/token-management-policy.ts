@@ -1,12 +1,13 @@
+import { decideOrganization, decideTeam } from '@stackyard/shared-access';
 import type { Principal } from '@stackyard/shared-contracts';
 
 /**
  * What a caller may manage: access tokens of a person, an organization or a team, and an
- * organization's trusted OIDC issuers. Until RBAC lands (its own issue), this one function is the
- * whole rule, so that issue can replace it in one place:
+ * organization's trusted OIDC issuers. One function, on top of the RBAC policy library:
  *  - personal tokens: a person, for themselves only (an organization or team token is no person);
- *  - organization tokens, team tokens, OIDC issuers and policies: admins of the organization
- *    (people, or organization tokens created as admin). Team admins come with RBAC.
+ *  - organization tokens, OIDC issuers and their policies: the `token:manage` scope (organization
+ *    admins — people or admin organization tokens — and custom roles that grant it);
+ *  - team tokens: `token:manage`, or the team's own admins (who manage their team).
  */
 export type ManagedResource =
   | { kind: 'personal-tokens'; userId: string }
@@ -19,9 +20,11 @@ export function mayManage(actor: Principal, resource: ManagedResource): boolean 
     case 'personal-tokens':
       return actor.token.kind === 'personal' && actor.userId !== '' && actor.userId === resource.userId;
     case 'organization-tokens':
-    case 'team-tokens':
     case 'oidc-issuers':
-      return actor.organizations.some((o) => o.name === resource.organization && o.role === 'admin');
+      return decideOrganization(actor, resource.organization, 'token:manage').allowed;
+    case 'team-tokens':
+      // A team token cannot mint siblings for itself: team admins are people.
+      return decideOrganization(actor, resource.organization, 'token:manage').allowed || (actor.userId !== '' && decideTeam(actor, resource.organization, resource.team).allowed);
   }
 }
 

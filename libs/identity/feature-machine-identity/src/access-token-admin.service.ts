@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { generateAccessToken, hashAccessToken, type ManagedResource, parseNewTokenRequest, TokenRequestError } from '@stackyard/identity-domain';
-import { type AccessTokenEntity, type AccessTokenOwnerFilter, accessTokenNameScope, IdentityDatabase } from '@stackyard/identity-feature-tokens';
+import { Inject, Injectable } from '@nestjs/common';
+import { builtInRoleOf, generateAccessToken, hashAccessToken, type ManagedResource, type NewTokenRequest, parseNewTokenRequest, TokenRequestError } from '@stackyard/identity-domain';
+import { type AccessTokenEntity, type AccessTokenOwnerFilter, accessTokenNameScope, AuditTrail, auditEventBy, IdentityDatabase } from '@stackyard/identity-feature-tokens';
 import type { AccessTokenListItem, AccessTokenOwner, CreateAccessTokenResponse, ListAccessTokensResponse, Principal, TokenKind } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import { ActorService } from './actor.service';
@@ -40,12 +40,12 @@ export function toListItem(token: AccessTokenEntity): AccessTokenListItem {
  */
 @Injectable()
 export class AccessTokenAdminService {
-  private readonly audit = new Logger('audit');
   private readonly now: () => number;
 
   constructor(
     private readonly database: IdentityDatabase,
     private readonly actors: ActorService,
+    private readonly audit: AuditTrail,
     @Inject(MACHINE_IDENTITY_OPTIONS) options: MachineIdentityOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -63,12 +63,19 @@ export class AccessTokenAdminService {
     const actor = await this.actors.resolve(body);
     const owner = await this.owner(actor, body);
     const now = this.now();
-    let request;
+    let request: NewTokenRequest;
     try {
       request = parseNewTokenRequest(owner.kind, (body as { request?: unknown }).request, now);
     } catch (error) {
       if (error instanceof TokenRequestError) throw ApiError.badRequest(error.message);
       throw error;
+    }
+    // A built-in role's id (as `GET /api/orgs/{org}/roles` lists it) means that role; a custom one must be the organization's.
+    const builtIn = request.roleId === null ? null : builtInRoleOf(request.roleId);
+    if (builtIn === 'admin') request = { ...request, admin: true, roleId: null };
+    else if (builtIn === 'member') request = { ...request, roleId: null };
+    else if (request.roleId !== null && owner.orgId !== null && !(await this.database.repositories.accessControl.findRole(owner.orgId, request.roleId))) {
+      throw ApiError.badRequest(`roleID: organization ${owner.label.replace(/^organization /, '')} has no role '${request.roleId.slice(0, 64)}'`);
     }
     const name = request.name ?? `token-${new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
     const value = generateAccessToken();
@@ -86,6 +93,7 @@ export class AccessTokenAdminService {
       expiresAt: request.expiresAt,
       revokedAt: null,
       admin: request.admin,
+      roleId: request.roleId,
       // A machine token creating another has no person to name.
       createdBy: actor.userId === '' ? null : actor.login,
     };
@@ -95,8 +103,17 @@ export class AccessTokenAdminService {
       }
       await repos.tokens.insert(token);
     });
-    this.audit.log(
-      JSON.stringify({
+    await this.audit.record(
+      auditEventBy(
+        { principal: actor },
+        {
+          organization: organizationOf(owner),
+          event: 'access_token_created',
+          description: `${owner.kind} access token '${name}'${request.admin ? ' (admin)' : ''} created for ${owner.label}`,
+          reqOrgAdmin: owner.kind !== 'personal',
+        },
+      ),
+      {
         event: 'token.created',
         kind: owner.kind,
         via: 'rest',
@@ -106,8 +123,9 @@ export class AccessTokenAdminService {
         tokenId: token.id,
         tokenName: name,
         admin: request.admin,
+        roleId: request.roleId,
         expiresAt: request.expiresAt === null ? null : new Date(request.expiresAt).toISOString(),
-      }),
+      },
     );
     return { id: token.id, tokenValue: value };
   }
@@ -121,7 +139,13 @@ export class AccessTokenAdminService {
     if (!token || !belongsTo(token, owner)) throw ApiError.notFound(`${owner.label} has no access token '${String(tokenId).slice(0, 64)}'`);
     // Revoking twice is not an error: a retried DELETE must succeed.
     if (await repos.tokens.revoke(token.id, this.now())) {
-      this.audit.log(JSON.stringify({ event: 'token.revoked', kind: token.kind, owner: owner.label, actor: actor.login, actorTokenId: actor.token.id, tokenId: token.id, tokenName: token.name }));
+      await this.audit.record(
+        auditEventBy(
+          { principal: actor },
+          { organization: organizationOf(owner), event: 'access_token_deleted', description: `${token.kind} access token '${token.name}' of ${owner.label} revoked`, reqOrgAdmin: owner.kind !== 'personal' },
+        ),
+        { event: 'token.revoked', kind: token.kind, owner: owner.label, actor: actor.login, actorTokenId: actor.token.id, tokenId: token.id, tokenName: token.name },
+      );
     }
   }
 
@@ -150,6 +174,11 @@ export class AccessTokenAdminService {
         throw ApiError.badRequest('owner must be {"kind": "personal"}, {"kind": "organization", "organization"} or {"kind": "team", "organization", "team"}');
     }
   }
+}
+
+/** The organization an owner's tokens belong to (none for personal tokens). */
+function organizationOf(owner: ResolvedOwner): string | null {
+  return 'organization' in owner.resource ? owner.resource.organization : null;
 }
 
 function belongsTo(token: AccessTokenEntity, owner: ResolvedOwner): boolean {

@@ -47,11 +47,11 @@ export class ActorService {
       case 'personal-tokens':
         throw ApiError.forbidden(actor.token.kind === 'personal' ? 'personal tokens can be managed by their owner only' : `an ${actor.token.kind} token acts for no person, so it has no personal tokens`);
       case 'organization-tokens':
-        throw ApiError.forbidden(`only admins of organization '${resource.organization}' may manage its access tokens`);
+        throw ApiError.forbidden(`only admins of organization '${resource.organization}' (or holders of the 'token:manage' permission) may manage its access tokens`);
       case 'team-tokens':
-        throw ApiError.forbidden(`only admins of organization '${resource.organization}' may manage the access tokens of team '${resource.team}'`);
+        throw ApiError.forbidden(`only admins of organization '${resource.organization}' (or holders of the 'token:manage' permission) and admins of team '${resource.team}' may manage the team's access tokens`);
       case 'oidc-issuers':
-        throw ApiError.forbidden(`only admins of organization '${resource.organization}' may manage its OIDC issuers and their policies`);
+        throw ApiError.forbidden(`only admins of organization '${resource.organization}' (or holders of the 'token:manage' permission) may manage its OIDC issuers and their policies`);
     }
   }
 }

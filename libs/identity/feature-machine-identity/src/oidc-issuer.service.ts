@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuthPolicyError, JwksError, parseAuthPolicies, parseJwks } from '@stackyard/identity-domain';
-import { IdentityDatabase, type OidcAuthPolicyEntity, type OidcIssuerEntity, type OrganizationEntity } from '@stackyard/identity-feature-tokens';
+import { AuditTrail, auditEventBy, IdentityDatabase, type OidcAuthPolicyEntity, type OidcIssuerEntity, type OrganizationEntity } from '@stackyard/identity-feature-tokens';
 import type { AuthPolicyResponse, JsonWebKeySet, ListOidcIssuersResponse, OidcIssuerResponse, Principal } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import { ActorService } from './actor.service';
@@ -48,13 +48,13 @@ function toPolicyResponse(policy: OidcAuthPolicyEntity): AuthPolicyResponse {
  */
 @Injectable()
 export class OidcIssuerService {
-  private readonly audit = new Logger('audit');
   private readonly now: () => number;
 
   constructor(
     private readonly database: IdentityDatabase,
     private readonly actors: ActorService,
     private readonly keySets: OidcKeySetService,
+    private readonly audit: AuditTrail,
     @Inject(MACHINE_IDENTITY_OPTIONS) options: MachineIdentityOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -89,7 +89,7 @@ export class OidcIssuerService {
       if (await repos.oidcIssuers.findByUrl(org.id, issuer.url)) throw ApiError.conflict(`organization '${org.name}' already trusts issuer ${issuer.url}`);
       await repos.oidcIssuers.insert(issuer, policy);
     });
-    this.auditLine('oidc.issuer.registered', actor, org, issuer, { keys: jwks === null ? 'discovery' : 'inline' });
+    await this.auditLine('oidc.issuer.registered', actor, org, issuer, { keys: jwks === null ? 'discovery' : 'inline' });
     return toIssuerResponse(issuer);
   }
 
@@ -110,14 +110,14 @@ export class OidcIssuerService {
     if (next.jwks === null && current.jwks !== null) await this.checkDiscoverable(next.url);
     next.modifiedAt = this.now();
     await this.database.repositories.oidcIssuers.update(next);
-    this.auditLine('oidc.issuer.updated', actor, org, next, { keys: next.jwks === null ? 'discovery' : 'inline' });
+    await this.auditLine('oidc.issuer.updated', actor, org, next, { keys: next.jwks === null ? 'discovery' : 'inline' });
     return toIssuerResponse(next);
   }
 
   async delete(body: unknown): Promise<void> {
     const { actor, org } = await this.admin(body);
     const issuer = await this.issuer(org, body);
-    if (await this.database.repositories.oidcIssuers.delete(org.id, issuer.id)) this.auditLine('oidc.issuer.deleted', actor, org, issuer, {});
+    if (await this.database.repositories.oidcIssuers.delete(org.id, issuer.id)) await this.auditLine('oidc.issuer.deleted', actor, org, issuer, {});
   }
 
   async getPolicy(body: unknown): Promise<AuthPolicyResponse> {
@@ -145,8 +145,9 @@ export class OidcIssuerService {
       const now = this.now();
       if (await repos.oidcIssuers.replacePolicy(current.id, current.version, policies, now)) {
         const saved = { ...current, policies, version: current.version + 1, modifiedAt: now };
-        this.audit.log(
-          JSON.stringify({
+        await this.audit.record(
+          auditEventBy({ principal: actor }, { organization: org.name, event: 'oidc_policy_updated', description: `authorization policy of OIDC issuer ${current.issuerId} replaced (${policies.length} rules)`, reqOrgAdmin: true }),
+          {
             event: 'oidc.policy.updated',
             organization: org.name,
             actor: actor.login,
@@ -155,7 +156,7 @@ export class OidcIssuerService {
             policyId: current.id,
             version: saved.version,
             rules: policies.map((p) => `${p.decision} ${p.tokenType}${p.teamName ? `:${p.teamName}` : ''}${p.userLogin ? `:${p.userLogin}` : ''}`),
-          }),
+          },
         );
         return toPolicyResponse(saved);
       }
@@ -234,7 +235,12 @@ export class OidcIssuerService {
     }
   }
 
-  private auditLine(event: string, actor: Principal, org: OrganizationEntity, issuer: OidcIssuerEntity, extra: Record<string, unknown>): void {
-    this.audit.log(JSON.stringify({ event, organization: org.name, actor: actor.login, actorTokenId: actor.token.id, issuerId: issuer.id, issuerName: issuer.name, issuer: issuer.url, ...extra }));
+  /** `oidc.issuer.registered` → stored as `oidc_issuer_registered`; the log line keeps the detail. */
+  private auditLine(event: string, actor: Principal, org: OrganizationEntity, issuer: OidcIssuerEntity, extra: Record<string, unknown>): Promise<void> {
+    const verb = event.split('.').at(-1)!;
+    return this.audit.record(
+      auditEventBy({ principal: actor }, { organization: org.name, event: event.replace(/\./g, '_'), description: `OIDC issuer '${issuer.name}' (${issuer.url}) ${verb}`, reqOrgAdmin: true }),
+      { event, organization: org.name, actor: actor.login, actorTokenId: actor.token.id, issuerId: issuer.id, issuerName: issuer.name, issuer: issuer.url, ...extra },
+    );
   }
 }

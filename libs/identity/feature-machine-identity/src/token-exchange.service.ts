@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   audiencesOf,
   checkJwtClaims,
@@ -14,8 +14,9 @@ import {
   parseTokenExchange,
   type TokenExchangeRequest,
   verifyJwtSignature,
+  isValidOrganizationName,
 } from '@stackyard/identity-domain';
-import { type AccessTokenEntity, IdentityDatabase, type OidcIssuerEntity, type OrganizationEntity } from '@stackyard/identity-feature-tokens';
+import { AuditTrail, auditEventBy, type AccessTokenEntity, IdentityDatabase, type OidcIssuerEntity, type OrganizationEntity } from '@stackyard/identity-feature-tokens';
 import { type OAuthErrorCode, PULUMI_ACCESS_TOKEN_TYPES, type TokenExchangeInternalResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import { IssuerFetchError } from './issuer-fetch';
@@ -55,12 +56,12 @@ function shown(value: string, max = 200): string {
  */
 @Injectable()
 export class TokenExchangeService {
-  private readonly audit = new Logger('audit');
   private readonly now: () => number;
 
   constructor(
     private readonly database: IdentityDatabase,
     private readonly keySets: OidcKeySetService,
+    private readonly audit: AuditTrail,
     @Inject(MACHINE_IDENTITY_OPTIONS) private readonly options: MachineIdentityOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -129,8 +130,12 @@ export class TokenExchangeService {
     };
     await this.database.transaction((tx) => tx.tokens.insert(token));
     await repos.oidcIssuers.touchLastUsed(issuer.id, now, now - ISSUER_LAST_USED_RESOLUTION_MS + 1).catch(() => undefined);
-    this.audit.log(
-      JSON.stringify({
+    await this.audit.record(
+      auditEventBy(
+        { name: `OIDC subject '${shown(claims.sub, 100)}' of issuer '${issuer.name}'`, urn: `urn:stackyard:oidc:${issuer.id}:${shown(claims.sub, 200)}` },
+        { organization: org.name, event: 'oidc_token_exchanged', description: `${wanted} issued to OIDC subject '${shown(claims.sub, 100)}' of issuer '${issuer.name}' (token '${token.name}')`, sourceIp: sourceIp ?? null },
+      ),
+      {
         event: 'token.exchange.granted',
         organization: org.name,
         ...subject,
@@ -143,7 +148,7 @@ export class TokenExchangeService {
         tokenName: token.name,
         expiresAt: new Date(token.expiresAt!).toISOString(),
         sourceIp: sourceIp ?? null,
-      }),
+      },
     );
     return {
       outcome: 'granted',
@@ -209,9 +214,16 @@ export class TokenExchangeService {
     return { userId: null, orgId: org.id, teamId: null };
   }
 
-  private refuse(refusal: Refusal, sourceIp: string | undefined, organization: string | undefined): TokenExchangeInternalResponse {
-    this.audit.log(
-      JSON.stringify({
+  private async refuse(refusal: Refusal, sourceIp: string | undefined, organization: string | undefined): Promise<TokenExchangeInternalResponse> {
+    await this.audit.record(
+      auditEventBy(null, {
+        organization: isValidOrganizationName(organization) ? organization : null,
+        event: 'oidc_token_exchange_failed',
+        description: `OIDC token exchange refused (${refusal.reason}): ${refusal.description}`,
+        sourceIp: sourceIp ?? null,
+        authFailure: true,
+      }),
+      {
         event: 'token.exchange.refused',
         organization: organization === undefined ? null : shown(organization, 100),
         reason: refusal.reason,
@@ -219,7 +231,7 @@ export class TokenExchangeService {
         description: refusal.description,
         ...refusal.detail,
         sourceIp: sourceIp ?? null,
-      }),
+      },
     );
     return { outcome: 'refused', status: refusal.status, error: refusal.error, description: refusal.description };
   }

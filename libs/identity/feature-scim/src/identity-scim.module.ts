@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { SamlOrganizations } from './saml-organizations';
+import { ScimAudit } from './scim-audit';
 import { ScimController } from './scim.controller';
 import { SCIM_OPTIONS, type ScimOptions } from './scim.options';
 import { ScimGroupsService } from './scim-groups.service';
@@ -17,7 +18,7 @@ export class IdentityScimModule {
     return {
       module: IdentityScimModule,
       controllers: [ScimController],
-      providers: [{ provide: SCIM_OPTIONS, useValue: options }, SamlOrganizations, ScimTokenService, ScimUsersService, ScimGroupsService, ScimRelayService],
+      providers: [{ provide: SCIM_OPTIONS, useValue: options }, SamlOrganizations, ScimAudit, ScimTokenService, ScimUsersService, ScimGroupsService, ScimRelayService],
     };
   }
 }

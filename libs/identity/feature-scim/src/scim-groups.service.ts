@@ -23,7 +23,7 @@ import {
   teamNameCandidates,
 } from '@stackyard/identity-scim';
 import { scimMemberSource } from './saml-organizations';
-import { recordScimEvent } from './scim-audit';
+import { ScimAudit } from './scim-audit';
 import type { ScimReply, ScimRequestContext } from './scim-request';
 import { SCIM_OPTIONS, type ScimOptions } from './scim.options';
 
@@ -44,6 +44,7 @@ export class ScimGroupsService {
   constructor(
     private readonly database: IdentityDatabase,
     @Inject(SCIM_OPTIONS) options: ScimOptions,
+    private readonly audit: ScimAudit,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -70,7 +71,7 @@ export class ScimGroupsService {
       await repos.scimGroups.setMembers(row.teamId, source, attributes.members, now);
       return { row, teamName };
     });
-    recordScimEvent('scim.group.created', { organization: organization.name, groupId: outcome.row.teamId, displayName: outcome.row.displayName, team: outcome.teamName, members: attributes.members });
+    this.audit.record('scim.group.created', { organization: organization.name, groupId: outcome.row.teamId, displayName: outcome.row.displayName, team: outcome.teamName, members: attributes.members });
     return {
       status: 201,
       body: this.project(context, this.render(context, outcome.row, attributes.members)),
@@ -150,7 +151,7 @@ export class ScimGroupsService {
       await repos.scimGroups.delete(organization.id, id);
       return row;
     });
-    recordScimEvent('scim.group.deleted', { organization: organization.name, groupId: id, displayName: outcome.displayName });
+    this.audit.record('scim.group.deleted', { organization: organization.name, groupId: id, displayName: outcome.displayName });
     return { status: 204 };
   }
 
@@ -176,7 +177,7 @@ export class ScimGroupsService {
       const change = await repos.scimGroups.setMembers(id, source, attributes.members, now);
       return { updated, members: attributes.members, renamed, ...change };
     });
-    recordScimEvent('scim.group.updated', {
+    this.audit.record('scim.group.updated', {
       organization: organization.name,
       groupId: id,
       displayName: outcome.updated.displayName,

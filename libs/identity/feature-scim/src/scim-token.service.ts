@@ -6,7 +6,7 @@ import { ScimError } from '@stackyard/identity-scim';
 import type { CreateScimTokenResponse, ScimTokenStatusResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import { SamlOrganizations } from './saml-organizations';
-import { recordScimEvent } from './scim-audit';
+import { ScimAudit } from './scim-audit';
 import { SCIM_OPTIONS, type ScimOptions } from './scim.options';
 
 /**
@@ -34,6 +34,7 @@ export class ScimTokenService {
     private readonly database: IdentityDatabase,
     private readonly saml: SamlOrganizations,
     @Inject(SCIM_OPTIONS) options: ScimOptions,
+    private readonly audit: ScimAudit,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -52,7 +53,7 @@ export class ScimTokenService {
       await repos.scimTokens.insert({ id, orgId: organization.id, tokenHash: hashAccessToken(token), createdAt, createdBy: actor, lastUsedAt: null, revokedAt: null });
       return count;
     });
-    recordScimEvent('scim.token.created', { organization: organization.name, actor, tokenId: id, previousRevoked: revoked > 0 });
+    this.audit.record('scim.token.created', { organization: organization.name, actor, tokenId: id, previousRevoked: revoked > 0 });
     return { organization: organization.name, id, token, createdAt };
   }
 
@@ -70,7 +71,7 @@ export class ScimTokenService {
     const actor = actorOf({ actor: actorLogin });
     const organization = await this.organization(organizationName);
     const revoked = await this.database.repositories.scimTokens.revokeActive(organization.id, this.now());
-    if (revoked > 0) recordScimEvent('scim.token.revoked', { organization: organization.name, actor });
+    if (revoked > 0) this.audit.record('scim.token.revoked', { organization: organization.name, actor });
   }
 
   /**
@@ -80,7 +81,7 @@ export class ScimTokenService {
    */
   async authenticate(organizationName: string, tokenHash: unknown, sourceIp: string): Promise<OrganizationEntity> {
     const refuse = (reason: string, extra: Record<string, unknown> = {}): never => {
-      recordScimEvent('scim.auth.failed', { organization: organizationName.slice(0, 64), reason, sourceIp, ...extra });
+      this.audit.record('scim.auth.failed', { organization: organizationName.slice(0, 64), reason, sourceIp, ...extra });
       throw ScimError.unauthorized('the SCIM bearer token is missing, not recognised or revoked');
     };
     if (tokenHash === null || tokenHash === undefined) return refuse('missing');
@@ -92,7 +93,7 @@ export class ScimTokenService {
     if (!organization || organization.id !== token.orgId) return refuse('other-organization', { tokenId: token.id });
     if (token.revokedAt !== null) return refuse('revoked', { tokenId: token.id });
     if (!(await this.saml.isSamlBacked(organization.id))) {
-      recordScimEvent('scim.auth.failed', { organization: organization.name, reason: 'no-saml', sourceIp, tokenId: token.id });
+      this.audit.record('scim.auth.failed', { organization: organization.name, reason: 'no-saml', sourceIp, tokenId: token.id });
       throw ScimError.forbidden(`organization '${organization.name}' no longer has SAML sign-in configured; SCIM is available only to SAML organizations`);
     }
     const now = this.now();

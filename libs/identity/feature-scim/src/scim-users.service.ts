@@ -26,7 +26,7 @@ import {
   userResource,
 } from '@stackyard/identity-scim';
 import { samlProvider, scimMemberSource } from './saml-organizations';
-import { recordScimEvent } from './scim-audit';
+import { ScimAudit } from './scim-audit';
 import type { ScimReply, ScimRequestContext } from './scim-request';
 import { SCIM_OPTIONS, type ScimOptions } from './scim.options';
 
@@ -83,6 +83,7 @@ export class ScimUsersService {
   constructor(
     private readonly database: IdentityDatabase,
     @Inject(SCIM_OPTIONS) options: ScimOptions,
+    private readonly audit: ScimAudit,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -115,7 +116,7 @@ export class ScimUsersService {
       const revoked = isActive(attributes) ? undefined : await revokeCredentials(repos, user.id, now);
       return { row, login: user.login, adopted, revoked };
     });
-    recordScimEvent('scim.user.created', {
+    this.audit.record('scim.user.created', {
       organization: organization.name,
       user: outcome.login,
       userId: outcome.row.userId,
@@ -123,7 +124,7 @@ export class ScimUsersService {
       adoptedExisting: outcome.adopted,
       active: isActive(outcome.row),
     });
-    if (outcome.revoked) recordScimEvent('scim.user.deactivated', { organization: organization.name, user: outcome.login, userId: outcome.row.userId, ...outcome.revoked });
+    if (outcome.revoked) this.audit.record('scim.user.deactivated', { organization: organization.name, user: outcome.login, userId: outcome.row.userId, ...outcome.revoked });
     return { status: 201, body: this.project(context, this.render(context, outcome.row)), location: `${context.baseUrl}/Users/${outcome.row.userId}` };
   }
 
@@ -194,7 +195,7 @@ export class ScimUsersService {
       const revoked = await revokeCredentials(repos, id, now);
       return { login: (await repos.users.findById(id))?.login ?? null, userName: row.userName, teamsLeft, revoked };
     });
-    recordScimEvent('scim.user.deleted', { organization: organization.name, user: outcome.login, userId: id, userName: outcome.userName, teamsLeft: outcome.teamsLeft, ...outcome.revoked });
+    this.audit.record('scim.user.deleted', { organization: organization.name, user: outcome.login, userId: id, userName: outcome.userName, teamsLeft: outcome.teamsLeft, ...outcome.revoked });
     return { status: 204 };
   }
 
@@ -219,9 +220,9 @@ export class ScimUsersService {
       return { updated, login, changed: changedAttributes(current, attributesOf(updated)), deactivated, reactivated: !isActive(current) && isActive(attributes), revoked };
     });
     const fields = { organization: organization.name, user: outcome.login, userId: id };
-    if (outcome.changed.length > 0) recordScimEvent('scim.user.updated', { ...fields, changed: outcome.changed });
-    if (outcome.deactivated) recordScimEvent('scim.user.deactivated', { ...fields, ...outcome.revoked });
-    if (outcome.reactivated) recordScimEvent('scim.user.reactivated', fields);
+    if (outcome.changed.length > 0) this.audit.record('scim.user.updated', { ...fields, changed: outcome.changed });
+    if (outcome.deactivated) this.audit.record('scim.user.deactivated', { ...fields, ...outcome.revoked });
+    if (outcome.reactivated) this.audit.record('scim.user.reactivated', fields);
     return { status: 200, body: this.project(context, this.render(context, outcome.updated)) };
   }
 

@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { TokenService } from '@stackyard/identity-feature-tokens';
+import { Injectable } from '@nestjs/common';
+import { AuditTrail, auditEventBy, TokenService } from '@stackyard/identity-feature-tokens';
 import type { CliTokenResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import { SessionService } from './session.service';
@@ -12,11 +12,10 @@ const MAX_DESCRIPTION = 255;
  */
 @Injectable()
 export class CliTokenService {
-  private readonly audit = new Logger('audit');
-
   constructor(
     private readonly sessions: SessionService,
     private readonly tokens: TokenService,
+    private readonly audit: AuditTrail,
   ) {}
 
   async mint(body: unknown): Promise<CliTokenResponse> {
@@ -27,7 +26,10 @@ export class CliTokenService {
     }
     const session = await this.sessions.resolve(body);
     const minted = await this.tokens.mintPersonal(session.userId, 'cli-login', description);
-    this.audit.log(JSON.stringify({ event: 'token.created', kind: 'personal', via: 'cli-login', user: session.user.login, tokenId: minted.id, tokenName: minted.name }));
+    await this.audit.record(
+      auditEventBy({ login: session.user.login }, { organization: null, event: 'access_token_created', description: `personal access token '${minted.name}' created for user '${session.user.login}' by pulumi login` }),
+      { event: 'token.created', kind: 'personal', via: 'cli-login', user: session.user.login, tokenId: minted.id, tokenName: minted.name },
+    );
     return { token: minted.token, id: minted.id, name: minted.name };
   }
 }

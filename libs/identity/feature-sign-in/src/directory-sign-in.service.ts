@@ -1,11 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { afterFailure, baseLogin, lockedUntil, type ThrottlePolicy } from '@stackyard/identity-domain';
-import { IdentityDatabase } from '@stackyard/identity-feature-tokens';
+import { AuditTrail, IdentityDatabase } from '@stackyard/identity-feature-tokens';
 import type { DirectorySignInRequest, SignInResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import { SessionService } from './session.service';
 import { DirectorySignInError, type DirectoryMethod, SIGN_IN_OPTIONS, type SignInOptions } from './sign-in.options';
 import { UserProvisioningService } from './user-provisioning.service';
+import { signInAuditEvent } from './sign-in-audit';
 
 const MAX_USERNAME = 256;
 const MAX_PASSWORD = 1024;
@@ -17,7 +18,6 @@ const MAX_PASSWORD = 1024;
  */
 @Injectable()
 export class DirectorySignInService {
-  private readonly audit = new Logger('audit');
   private readonly now: () => number;
   private readonly breakGlassLogins: ReadonlySet<string>;
 
@@ -26,6 +26,7 @@ export class DirectorySignInService {
     private readonly provisioning: UserProvisioningService,
     private readonly sessions: SessionService,
     @Inject(SIGN_IN_OPTIONS) private readonly options: SignInOptions,
+    private readonly audit: AuditTrail,
   ) {
     this.now = options.now ?? Date.now;
     this.breakGlassLogins = new Set(options.breakGlassLogins ?? []);
@@ -121,8 +122,10 @@ export class DirectorySignInService {
     });
   }
 
+  /** Never awaited: a sign-in's answer does not wait for the audit log (AuditTrail never throws). */
   private record(event: string, fields: Record<string, unknown>): void {
-    this.audit.log(JSON.stringify({ event, ...fields }));
+    const line = { event, ...fields };
+    void this.audit.record(signInAuditEvent(line), line);
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { mappedTeams } from '@stackyard/identity-domain';
-import { IdentityDatabase, type OAuthStateRefusal } from '@stackyard/identity-feature-tokens';
+import { AuditTrail, IdentityDatabase, type OAuthStateRefusal } from '@stackyard/identity-feature-tokens';
 import { codeChallengeS256, newCodeVerifier, newOAuthState, type OAuthPerson, OAuthProviderError } from '@stackyard/identity-oauth';
 import type { OAuthCallbackRequest, OAuthStartResponse, SignInResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
@@ -9,6 +9,7 @@ import { DEFAULT_OAUTH_STATE_TTL_MS, type OAuthMethod, oauthCallbackUrl } from '
 import { SessionService } from './session.service';
 import { SIGN_IN_OPTIONS, type SignInOptions } from './sign-in.options';
 import { UserProvisioningService } from './user-provisioning.service';
+import { signInAuditEvent } from './sign-in-audit';
 
 /** Our states are 43 base64url characters; anything much longer is not one of them. */
 const MAX_STATE_LENGTH = 256;
@@ -28,7 +29,6 @@ const SWEEP_BATCH = 200;
  */
 @Injectable()
 export class OAuthSignInService {
-  private readonly audit = new Logger('audit');
   private readonly now: () => number;
 
   constructor(
@@ -36,6 +36,7 @@ export class OAuthSignInService {
     private readonly provisioning: UserProvisioningService,
     private readonly sessions: SessionService,
     @Inject(SIGN_IN_OPTIONS) private readonly options: SignInOptions,
+    private readonly audit: AuditTrail,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -138,8 +139,10 @@ export class OAuthSignInService {
     return this.options.consoleUrl;
   }
 
+  /** Never awaited: a sign-in's answer does not wait for the audit log (AuditTrail never throws). */
   private record(event: string, fields: Record<string, unknown>): void {
-    this.audit.log(JSON.stringify({ event, ...fields }));
+    const line = { event, ...fields };
+    void this.audit.record(signInAuditEvent(line), line);
   }
 }
 

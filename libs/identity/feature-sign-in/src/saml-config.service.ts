@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { isAccessTokenHash, isValidOrganizationName } from '@stackyard/identity-domain';
-import { IdentityDatabase, type OrganizationEntity, type SamlConfigurationEntity } from '@stackyard/identity-feature-tokens';
+import { AuditTrail, auditEventBy, IdentityDatabase, type OrganizationEntity, type SamlConfigurationEntity } from '@stackyard/identity-feature-tokens';
 import { type ParsedIdpMetadata, parseIdpMetadata, SamlMetadataError, SamlServiceProvider, serviceProviderMetadataXml } from '@stackyard/identity-saml';
 import type { PutSamlConfigRequest, SamlConfigResponse, SamlSpMetadataResponse, SamlTeamMapping, SignInMethod } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
@@ -34,13 +34,13 @@ export interface ResolvedSamlProvider {
  */
 @Injectable()
 export class SamlConfigService {
-  private readonly audit = new Logger('audit');
   private readonly now: () => number;
 
   constructor(
     private readonly database: IdentityDatabase,
     private readonly sessions: SessionService,
     @Inject(SIGN_IN_OPTIONS) private readonly options: SignInOptions,
+    private readonly audit: AuditTrail,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -96,8 +96,14 @@ export class SamlConfigService {
       await repos.samlConfigurations.save(config);
       return config;
     });
-    this.audit.log(
-      JSON.stringify({
+    await this.audit.record(
+      auditEventBy(actor === OPERATOR_ACTOR ? { name: 'operator', urn: 'urn:stackyard:operator' } : { login: actor }, {
+        organization: organization.name,
+        event: 'saml_configuration_changed',
+        description: `SAML single sign-on of organization '${organization.name}' ${saved.enabled ? 'configured and enabled' : 'configured (disabled)'}: IdP '${saved.idpEntityId}', ${saved.teamMappings.length} team mappings`,
+        reqOrgAdmin: true,
+      }),
+      {
         event: 'sso.config.updated',
         organization: organization.name,
         actor,
@@ -105,7 +111,7 @@ export class SamlConfigService {
         idpEntityId: saved.idpEntityId,
         groupsAttribute: saved.groupsAttribute,
         teamMappings: saved.teamMappings.length,
-      }),
+      },
     );
     return this.summary(organization, saved);
   }

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { IdentityDatabase } from '@stackyard/identity-feature-tokens';
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditTrail, IdentityDatabase } from '@stackyard/identity-feature-tokens';
 import { MAX_RELAY_STATE_BYTES, MAX_SAML_RESPONSE_BYTES, SamlError, type SamlIdentity } from '@stackyard/identity-saml';
 import type { SamlAcsRequest, SamlStartResponse, SignInResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
@@ -9,6 +9,7 @@ import { sweepSamlState } from './saml-stores';
 import { SessionService } from './session.service';
 import { SIGN_IN_OPTIONS, type SignInOptions } from './sign-in.options';
 import { UserProvisioningService } from './user-provisioning.service';
+import { signInAuditEvent } from './sign-in-audit';
 
 /** A base64 SAMLResponse of MAX_SAML_RESPONSE_BYTES, with room for line breaks some IdPs add. */
 const MAX_SAML_RESPONSE_CHARS = Math.ceil((MAX_SAML_RESPONSE_BYTES * 4) / 3) + 16 * 1024;
@@ -26,7 +27,6 @@ export const samlProviderId = (organization: string) => `saml:${organization}`;
  */
 @Injectable()
 export class SamlSignInService {
-  private readonly audit = new Logger('audit');
   private readonly now: () => number;
 
   constructor(
@@ -35,6 +35,7 @@ export class SamlSignInService {
     private readonly provisioning: UserProvisioningService,
     private readonly sessions: SessionService,
     @Inject(SIGN_IN_OPTIONS) options: SignInOptions,
+    private readonly audit: AuditTrail,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -89,8 +90,10 @@ export class SamlSignInService {
     return response;
   }
 
+  /** Never awaited: a sign-in's answer does not wait for the audit log (AuditTrail never throws). */
   private record(event: string, fields: Record<string, unknown>): void {
-    this.audit.log(JSON.stringify({ event, ...fields }));
+    const line = { event, ...fields };
+    void this.audit.record(signInAuditEvent(line), line);
   }
 }
 

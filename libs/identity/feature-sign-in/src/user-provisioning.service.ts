@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { type ExternalIdentity, loginCandidates, mappedTeams, type TeamMapping } from '@stackyard/identity-domain';
-import { IdentityDatabase, type IdentityRepositories, type UserEntity } from '@stackyard/identity-feature-tokens';
+import { AuditTrail, IdentityDatabase, type IdentityRepositories, type UserEntity } from '@stackyard/identity-feature-tokens';
 import { ApiError } from '@stackyard/shared-errors';
+import { signInAuditEvent } from './sign-in-audit';
 
 /** How many numbered logins (`alice-2`, …) to try before giving up on a name. */
 const MAX_LOGIN_CANDIDATES = 50;
@@ -24,9 +25,10 @@ export interface ProvisionedUser {
  */
 @Injectable()
 export class UserProvisioningService {
-  private readonly audit = new Logger('audit');
-
-  constructor(private readonly database: IdentityDatabase) {}
+  constructor(
+    private readonly database: IdentityDatabase,
+    private readonly audit: AuditTrail,
+  ) {}
 
   provision(identity: ExternalIdentity, organization: string, mappings: readonly TeamMapping[], now: number): Promise<ProvisionedUser> {
     return this.database.transaction(async (repos) => {
@@ -34,7 +36,9 @@ export class UserProvisioningService {
       let user = known ? await repos.users.findById(known.userId) : null;
       // A user their organization deactivated through SCIM signs in nowhere until it reactivates them.
       if (user && (await repos.scimUsers.isDeactivated(user.id))) {
-        this.audit.log(JSON.stringify({ event: 'auth.sign-in.failed', method: identity.provider, user: user.login, reason: 'deactivated' }));
+        const line = { event: 'auth.sign-in.failed', method: identity.provider, user: user.login, reason: 'deactivated' };
+        // Not awaited: inside this transaction the append would wait for the transaction itself (SQLite).
+        void this.audit.record(signInAuditEvent(line), line);
         throw ApiError.forbidden('this account has been deactivated by its organization; ask your administrator');
       }
       const created = !user;

@@ -36,6 +36,10 @@ export class AccessTokenEntity {
   @Column({ type: 'boolean', default: false })
   admin?: boolean;
 
+  /** Organization tokens only: a custom role the token acts with (instead of the built-in member role). */
+  @Column({ name: 'role_id', type: 'varchar', length: 36, nullable: true })
+  roleId?: string | null;
+
   /** Login of the person who created the token; null when none did (bootstrap, OIDC token exchange). */
   @Column({ name: 'created_by', type: 'varchar', length: 64, nullable: true })
   createdBy?: string | null;

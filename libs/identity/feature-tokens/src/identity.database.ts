@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { AccessControlRepository } from './access-control.repository';
 import { AccessTokenRepository } from './access-token.repository';
+import { AuditLogRepository } from './audit-log.repository';
 import { isTransientConflict } from './database-errors.util';
 import { MembershipRepository } from './membership.repository';
 import { OAuthStateRepository } from './oauth-state.repository';
@@ -36,6 +38,8 @@ export class IdentityRepositories {
   readonly scimGroups: ScimGroupRepository;
   readonly oauthStates: OAuthStateRepository;
   readonly oidcIssuers: OidcIssuerRepository;
+  readonly accessControl: AccessControlRepository;
+  readonly auditLog: AuditLogRepository;
 
   constructor(manager: EntityManager) {
     this.users = new UserRepository(manager);
@@ -54,6 +58,8 @@ export class IdentityRepositories {
     this.scimGroups = new ScimGroupRepository(manager);
     this.oauthStates = new OAuthStateRepository(manager);
     this.oidcIssuers = new OidcIssuerRepository(manager);
+    this.accessControl = new AccessControlRepository(manager);
+    this.auditLog = new AuditLogRepository(manager);
   }
 }
 

@@ -1,4 +1,6 @@
 import { AccessTokenEntity } from './access-token.entity';
+import { CustomRoleEntity, OrganizationAccessSettingsEntity, TeamAdminEntity, TeamRoleEntity, TeamStackGrantEntity, UserStackGrantEntity } from './access-control.entity';
+import { AuditChainHeadEntity, AuditLogEntryEntity } from './audit-log.entity';
 import { MembershipEntity } from './membership.entity';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { OidcAuthPolicyEntity, OidcIssuerEntity } from './oidc-issuer.entity';
@@ -34,4 +36,12 @@ export const IDENTITY_ENTITIES = [
   OAuthStateEntity,
   OidcIssuerEntity,
   OidcAuthPolicyEntity,
+  OrganizationAccessSettingsEntity,
+  CustomRoleEntity,
+  TeamRoleEntity,
+  TeamAdminEntity,
+  TeamStackGrantEntity,
+  UserStackGrantEntity,
+  AuditLogEntryEntity,
+  AuditChainHeadEntity,
 ];

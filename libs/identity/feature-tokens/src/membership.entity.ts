@@ -16,4 +16,8 @@ export class MembershipEntity {
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMillis })
   createdAt!: number;
+
+  /** A custom role that replaces the built-in member role (Pulumi's `fgaRoleId`); null: the built-in `role`. */
+  @Column({ name: 'role_id', type: 'varchar', length: 36, nullable: true })
+  roleId?: string | null;
 }

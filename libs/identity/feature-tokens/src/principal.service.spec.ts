@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hashAccessToken } from '@stackyard/identity-domain';
+import { DEFAULT_ORGANIZATION_ACCESS_SETTINGS } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import type { AccessTokenEntity } from './access-token.entity';
+import type { AuditTrail } from './audit-trail';
 import type { IdentityDatabase } from './identity.database';
 import { LAST_USED_RESOLUTION_MS, PrincipalService } from './principal.service';
 import type { UserEntity } from './user.entity';
@@ -38,12 +40,20 @@ function setup(row: AccessTokenEntity | null, now = 1_000_000) {
         },
       },
       users: { findById: (id: string) => Promise.resolve(id === user.id ? user : null) },
-      memberships: { organizationsOf: () => Promise.resolve([{ name: 'acme', role: 'member' as const }]) },
-      teams: { teamsOf: () => Promise.resolve([{ organization: 'acme', team: 'platform' }]) },
+      memberships: { membershipsOf: () => Promise.resolve([{ name: 'acme', orgId: 'o1', role: 'member' as const, roleId: 'r1' }]) },
+      teams: { teamRowsOf: () => Promise.resolve([{ organization: 'acme', team: 'platform', teamId: 't1', orgId: 'o1' }]) },
+      accessControl: {
+        settingsOf: (ids: string[]) => Promise.resolve(new Map(ids.map((id) => [id, { ...DEFAULT_ORGANIZATION_ACCESS_SETTINGS, defaultStackPermission: 0 }]))),
+        teamRolesOf: () => Promise.resolve([{ teamId: 't1', roleId: 'r2', createdAt: 0 }]),
+        teamGrantsOf: () => Promise.resolve([{ teamId: 't1', orgId: 'o1', project: 'web', stack: 'prod', permission: 102 }]),
+        userGrantsOf: () => Promise.resolve([{ orgId: 'o1', userId: 'u1', project: 'web', stack: 'dev', permission: 103 }]),
+        teamsAdministeredBy: () => Promise.resolve(['t1']),
+        rolesByIds: (ids: string[]) => Promise.resolve(ids.map((id) => ({ id, orgId: 'o1', name: `role-${id}`, scopes: ['audit_log:read'], stackRules: [] }))),
+      },
       organizations: { findById: (id: string) => Promise.resolve(id === 'o1' ? { id: 'o1', name: 'acme', createdAt: 0 } : null) },
     },
   };
-  const sut = new PrincipalService(database as unknown as IdentityDatabase, { defaultOrganization: 'stackyard', now: () => now });
+  const sut = new PrincipalService(database as unknown as IdentityDatabase, { defaultOrganization: 'stackyard', now: () => now }, { record: () => Promise.resolve() } as unknown as AuditTrail);
   return { sut, touches };
 }
 
@@ -65,6 +75,22 @@ void describe(PrincipalService.name, () => {
       organizations: [{ name: 'acme', role: 'member' }],
       teams: [{ organization: 'acme', team: 'platform' }],
       token: { id: 't1', name: 'laptop', kind: 'personal' },
+      access: [
+        {
+          organization: 'acme',
+          role: 'member',
+          settings: { ...DEFAULT_ORGANIZATION_ACCESS_SETTINGS, defaultStackPermission: 0 },
+          roles: [
+            { via: { kind: 'user' }, role: { id: 'r1', name: 'role-r1', scopes: ['audit_log:read'], stackRules: [] } },
+            { via: { kind: 'team', team: 'platform' }, role: { id: 'r2', name: 'role-r2', scopes: ['audit_log:read'], stackRules: [] } },
+          ],
+          grants: [
+            { via: { kind: 'team', team: 'platform' }, target: { kind: 'stack', project: 'web', stack: 'prod' }, permission: 102 },
+            { via: { kind: 'user' }, target: { kind: 'stack', project: 'web', stack: 'dev' }, permission: 103 },
+          ],
+          teamsAdministered: ['platform'],
+        },
+      ],
     });
   });
 

@@ -3,9 +3,11 @@ import { isAccessTokenHash } from '@stackyard/identity-domain';
 import type { Principal } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import type { AccessTokenEntity } from './access-token.entity';
+import { AuditTrail, auditEventBy } from './audit-trail';
 import { IdentityDatabase } from './identity.database';
 import { IDENTITY_TOKENS_OPTIONS, type IdentityTokensOptions } from './identity-tokens.options';
 import { machinePrincipal } from './machine-principal';
+import { personalOrganizationAccess } from './organization-access.loader';
 
 /** `last_used_at` is a hint for operators, not an audit log: one write a minute per token is plenty. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -13,13 +15,13 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
 @Injectable()
 export class PrincipalService {
   private readonly logger = new Logger(PrincipalService.name);
-  /** Refused tokens are security events: which token (id and name, never its value) and why. */
-  private readonly audit = new Logger('audit');
   private readonly now: () => number;
 
   constructor(
     private readonly database: IdentityDatabase,
     @Inject(IDENTITY_TOKENS_OPTIONS) options: IdentityTokensOptions,
+    /** Refused tokens are security events: which token (id and name, never its value) and why. */
+    private readonly audit: AuditTrail,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -43,8 +45,11 @@ export class PrincipalService {
     }
     const user = token.userId === null ? null : await repos.users.findById(token.userId);
     if (!user) throw this.refused('no-user', 'the access token belongs to no user', token);
-    const organizations = await repos.memberships.organizationsOf(user.id);
-    const teams = await repos.teams.teamsOf(user.id);
+    const memberships = await repos.memberships.membershipsOf(user.id);
+    const teamRows = await repos.teams.teamRowsOf(user.id);
+    const organizations = memberships.map((m) => ({ name: m.name, role: m.role }));
+    const teams = teamRows.map((t) => ({ organization: t.organization, team: t.team }));
+    const access = await personalOrganizationAccess(repos, user.id, memberships, teamRows);
     const tokenInfo: Principal['token'] = { id: token.id, name: token.name, kind: token.kind };
     if (token.orgId !== null) {
       const org = await repos.organizations.findById(token.orgId);
@@ -61,11 +66,20 @@ export class PrincipalService {
       organizations,
       teams,
       token: tokenInfo,
+      access,
     };
   }
 
   private refused(reason: string, message: string, token?: AccessTokenEntity): ApiError {
-    this.audit.log(JSON.stringify({ event: 'auth.token.refused', reason, tokenId: token?.id ?? null, tokenName: token?.name ?? null, tokenKind: token?.kind ?? null }));
+    void this.audit.record(
+      auditEventBy(token ? { name: `${token.kind} token ${token.name}`, urn: `urn:stackyard:token:${token.id}` } : null, {
+        organization: null,
+        event: 'access_token_refused',
+        description: token ? `${token.kind} access token '${token.name}' refused: ${reason}` : `an access token was refused: ${reason}`,
+        authFailure: true,
+      }),
+      { event: 'auth.token.refused', reason, tokenId: token?.id ?? null, tokenName: token?.name ?? null, tokenKind: token?.kind ?? null },
+    );
     return ApiError.unauthorized(message);
   }
 

@@ -44,7 +44,7 @@ export class ScimGroupRepository {
 
   /** Creates the team and the group together (call inside a transaction). */
   async insert(group: ScimGroupEntity, teamName: string): Promise<void> {
-    await this.teams.insert({ id: group.teamId, orgId: group.orgId, name: teamName, createdAt: group.createdAt });
+    await this.teams.insert({ id: group.teamId, orgId: group.orgId, name: teamName, kind: 'scim', createdAt: group.createdAt });
     await this.groups.insert(group);
   }
 

@@ -15,7 +15,20 @@ export class TeamEntity {
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMillis })
   createdAt!: number;
+
+  /** What people see; '' shows the name. Optional so that writers that predate it need not set it. */
+  @Column({ name: 'display_name', type: 'varchar', length: 255, default: '' })
+  displayName?: string;
+
+  @Column({ type: 'varchar', length: 1024, default: '' })
+  description?: string;
+
+  /** `pulumi` (REST API, group mappings) or `scim` (an identity provider's group). */
+  @Column({ type: 'varchar', length: 16, default: 'pulumi' })
+  kind?: TeamKind;
 }
+
+export type TeamKind = 'pulumi' | 'scim';
 
 /** `manual` for members an admin added; otherwise the sign-in method whose group mapping added them. */
 export type TeamMemberSource = string;

@@ -1,10 +1,26 @@
 import { In, type EntityManager, type Repository } from 'typeorm';
 import { OrganizationEntity } from './organization.entity';
-import { TeamEntity, TeamMemberEntity } from './team.entity';
+import { MANUAL_TEAM_MEMBER, TeamEntity, TeamMemberEntity } from './team.entity';
+import { UserEntity } from './user.entity';
 
 export interface TeamRef {
   organization: string;
   team: string;
+}
+
+/** One of a user's teams with its ids (for loading the team's grants and roles). */
+export interface UserTeamRow extends TeamRef {
+  teamId: string;
+  orgId: string;
+}
+
+/** A team member with who they are. */
+export interface TeamMemberRow {
+  userId: string;
+  login: string;
+  name: string;
+  email: string;
+  avatarUrl: string;
 }
 
 export class TeamRepository {
@@ -55,5 +71,72 @@ export class TeamRepository {
       .addOrderBy('t.name', 'ASC')
       .getRawMany<TeamRef>();
     return rows.map((r) => ({ organization: r.organization, team: r.team }));
+  }
+
+  /** The user's teams with their ids, whatever put them there: one query. */
+  async teamRowsOf(userId: string): Promise<UserTeamRow[]> {
+    const rows = await this.members
+      .createQueryBuilder('m')
+      .innerJoin(TeamEntity, 't', 't.id = m.team_id')
+      .innerJoin(OrganizationEntity, 'o', 'o.id = t.org_id')
+      .select(['t.id AS teamId', 't.org_id AS orgId', 'o.name AS organization', 't.name AS team'])
+      .where('m.user_id = :userId', { userId })
+      .distinct(true)
+      .orderBy('o.name', 'ASC')
+      .addOrderBy('t.name', 'ASC')
+      .getRawMany<UserTeamRow>();
+    return rows.map((r) => ({ teamId: r.teamId, orgId: r.orgId, organization: r.organization, team: r.team }));
+  }
+
+  listOf(orgId: string): Promise<TeamEntity[]> {
+    return this.teams.find({ where: { orgId }, order: { name: 'ASC' } });
+  }
+
+  async update(id: string, changes: Pick<TeamEntity, 'displayName' | 'description'>): Promise<void> {
+    await this.teams.update({ id }, changes);
+  }
+
+  /** Deletes the team; its memberships, admins, roles, grants and tokens go with it (ON DELETE CASCADE). */
+  async delete(id: string): Promise<void> {
+    await this.members.delete({ teamId: id });
+    await this.teams.delete({ id });
+  }
+
+  /** The members of these teams (any source, once each), with who they are: one query. */
+  async membersOf(teamIds: readonly string[]): Promise<Map<string, TeamMemberRow[]>> {
+    const byTeam = new Map<string, TeamMemberRow[]>(teamIds.map((id) => [id, []]));
+    if (teamIds.length === 0) return byTeam;
+    const rows = await this.members
+      .createQueryBuilder('m')
+      .innerJoin(UserEntity, 'u', 'u.id = m.user_id')
+      .select(['m.team_id AS teamId', 'u.id AS userId', 'u.login AS login', 'u.name AS name', 'u.email AS email', 'u.avatar_url AS avatarUrl'])
+      .where('m.team_id IN (:...teamIds)', { teamIds: [...teamIds] })
+      .distinct(true)
+      .orderBy('u.login', 'ASC')
+      .getRawMany<TeamMemberRow & { teamId: string }>();
+    for (const { teamId, ...member } of rows) byTeam.get(teamId)?.push(member);
+    return byTeam;
+  }
+
+  async isMember(teamId: string, userId: string): Promise<boolean> {
+    return this.members.existsBy({ teamId, userId });
+  }
+
+  /** Adds the user by hand; false when they already were a manual member. */
+  async addManualMember(teamId: string, userId: string, now: number): Promise<boolean> {
+    if (await this.members.existsBy({ teamId, userId, source: MANUAL_TEAM_MEMBER })) return false;
+    await this.members.insert({ teamId, userId, source: MANUAL_TEAM_MEMBER, createdAt: now });
+    return true;
+  }
+
+  /** Removes the user from the team, whatever added them (a group mapping adds them back at their next sign-in). */
+  async removeMember(teamId: string, userId: string): Promise<boolean> {
+    return ((await this.members.delete({ teamId, userId })).affected ?? 0) > 0;
+  }
+
+  /** Removes the user from every team of the organization (they left it). */
+  async removeFromOrganization(orgId: string, userId: string): Promise<void> {
+    const teamIds = (await this.teams.find({ where: { orgId }, select: { id: true } })).map((t) => t.id);
+    if (teamIds.length > 0) await this.members.delete({ userId, teamId: In(teamIds) });
   }
 }

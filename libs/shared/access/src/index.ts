@@ -1,2 +1,3 @@
 export * from './stack-access';
 export * from './organization-access';
+export * from './explain';

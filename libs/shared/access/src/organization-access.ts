@@ -16,7 +16,7 @@ export function organizationScopes(principal: Principal, organization: string): 
   if (!org) return scopes;
   if (org.role === 'admin') return new Set(ORGANIZATION_SCOPES);
   scopes.add('organization:read');
-  if (!org.roles.some((r) => r.via.kind === 'user')) {
+  if (!org.roles.some((r) => r.via.kind === 'user' || r.via.kind === 'token')) {
     if (org.settings.membersCanCreateStacks) scopes.add('stack:create');
     if (org.settings.membersCanCreateTeams) scopes.add('team:create');
   }

@@ -78,7 +78,8 @@ export interface StackAccess {
  * THE rule for stacks. Effective access is the union of every source, and there are no deny rules:
  *  1. an organization admin has Admin on every stack of the organization;
  *  2. a member on the built-in member role, with no custom role of their own, has the
- *     organization's default stack permission on every stack;
+ *     organization's default stack permission on every stack (team tokens excepted: they hold
+ *     what their team holds);
  *  3. the person who created a stack is its admin;
  *  4. direct grants: their teams' stack permissions and per-user stack overrides, each on one
  *     stack, on every stack carrying a tag, or on all stacks;
@@ -105,8 +106,10 @@ export function stackAccess(principal: Principal, stack: StackFacts): StackAcces
     grant(103);
     reasons.push({ kind: 'organization-admin', organization: org.organization });
   }
-  const ownCustomRole = org.roles.some((r) => r.via.kind === 'user');
-  if (org.role === 'member' && !ownCustomRole && org.settings.defaultStackPermission !== 0) {
+  const ownCustomRole = org.roles.some((r) => r.via.kind === 'user' || r.via.kind === 'token');
+  // The members' default is for people and organization tokens on the member role; a team token
+  // holds exactly what its team holds (as in Pulumi), and a custom role replaces the default.
+  if (org.role === 'member' && principal.token.kind !== 'team' && !ownCustomRole && org.settings.defaultStackPermission !== 0) {
     grant(org.settings.defaultStackPermission);
     reasons.push({ kind: 'organization-default', permission: org.settings.defaultStackPermission });
   }

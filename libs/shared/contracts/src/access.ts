@@ -144,3 +144,201 @@ export interface StackGrantsMovedRequest {
   to?: { project: string; stack: string };
 }
 export const identityStackGrantsMovedPath = (org: string) => `/internal/v1/orgs/${encodeURIComponent(org)}/stack-grants/moved`;
+
+// ---- identity: Pulumi's REST surface for organizations, members, teams and roles -------------
+//
+// Every route below is `POST` from the api only (mutual TLS, peer `api`), carrying the SHA-256 of
+// the caller's own access token (`actorTokenHash`) so identity decides who is calling. The api's
+// public routes (pulumi-cloud-selfhosted.md §3.3–3.5) forward their path parameters and body.
+
+/** The operations of `identityAccessPath` (one internal route each). */
+export const IDENTITY_ACCESS_OPERATIONS = [
+  'organization/get',
+  'organization/metadata',
+  'organization/update',
+  'members/list',
+  'members/add',
+  'members/update',
+  'members/remove',
+  'teams/list',
+  'teams/create',
+  'teams/get',
+  'teams/update',
+  'teams/delete',
+  'teams/roles/list',
+  'teams/roles/add',
+  'teams/roles/remove',
+  'roles/list',
+  'roles/create',
+  'roles/get',
+  'roles/update',
+  'roles/delete',
+  'roles/scopes',
+  'roles/holders',
+  'stack-grants/teams/list',
+  'stack-grants/teams/set',
+  'stack-grants/users/list',
+  'stack-grants/users/set',
+] as const;
+export type IdentityAccessOperation = (typeof IDENTITY_ACCESS_OPERATIONS)[number];
+export const identityAccessPath = (org: string, operation: IdentityAccessOperation) => `/internal/v1/orgs/${encodeURIComponent(org)}/access/${operation}`;
+
+/**
+ * The body of every access operation: the actor plus what the public route carried. Which fields
+ * an operation reads is listed with it; `request` is the public request body, validated by identity.
+ */
+export interface AccessOperationRequest {
+  actorTokenHash: string;
+  /** The caller's address as the api saw it (for the audit log). */
+  sourceIp?: string;
+  /** members/add|update|remove, stack-grants/users/set: the member's login. */
+  login?: string;
+  /** teams/get|update|delete|roles/*, stack-grants/teams/set: the team's name. */
+  team?: string;
+  /** roles/get|update|delete|holders, teams/roles/add|remove: the custom role's id. */
+  roleId?: string;
+  /** roles/holders: which holders. */
+  holders?: 'users' | 'teams' | 'tokens';
+  /** roles/delete: also when members, teams or tokens hold it (they fall back to their built-in role). */
+  force?: boolean;
+  /** members/list: paging; roles/list: `uxPurpose`. */
+  continuationToken?: string;
+  uxPurpose?: string;
+  /** stack-grants/*: the stack (the api has checked it exists in the organization). */
+  project?: string;
+  stack?: string;
+  /** stack-grants/teams/set and users/set: the level; 0 removes the grant. */
+  permission?: number;
+  /** roles/create|update: Pulumi stack ids named in the descriptor tree, resolved by the api (which owns stacks). */
+  stackNames?: Record<string, { project: string; stack: string }>;
+  request?: unknown;
+}
+
+/** `GET /api/orgs/{org}/metadata` (and within `GET /api/orgs/{org}`): the organization's member settings. */
+export interface OrganizationMetadataResponse extends OrganizationAccessSettings {
+  memberCount: number;
+  /** The id of the built-in role new members get (`GET /api/orgs/{org}/roles` lists it). */
+  defaultRoleId: string;
+}
+
+/** `GET /api/orgs/{org}`. */
+export interface OrganizationResponse {
+  name: string;
+  githubLogin: string;
+  avatarUrl: string;
+  /** Always `pulumi`: membership is Stackyard's own (sign-in methods only add people). */
+  backingIdentityProvider: 'pulumi';
+  metadata: OrganizationMetadataResponse;
+}
+
+/** `PATCH /api/orgs/{org}` — Pulumi's update request; fields left out keep their value. */
+export interface UpdateOrganizationSettingsRequest {
+  setDefaultStackPermission?: 0 | 101 | 102 | 103;
+  setMembersCanCreateStacks?: boolean;
+  setMembersCanDeleteStacks?: boolean;
+  setMembersCanTransferStacks?: boolean;
+  setMembersCanCreateTeams?: boolean;
+}
+
+/** Pulumi's `UserInfo`. */
+export interface PulumiUserInfo {
+  name: string;
+  githubLogin: string;
+  avatarUrl: string;
+  email: string;
+}
+
+/** Pulumi's `FGARole`: the role a member holds (built-in roles too). */
+export interface PulumiFgaRole {
+  id: string;
+  name: string;
+  modifiedAt: string;
+}
+
+/** Pulumi's `OrganizationMember`. */
+export interface OrganizationMemberResponse {
+  role: OrgRole;
+  user: PulumiUserInfo;
+  created: string;
+  knownToPulumi: boolean;
+  virtualAdmin: boolean;
+  fgaRole: PulumiFgaRole;
+}
+
+/** `GET /api/orgs/{org}/members`. */
+export interface ListOrganizationMembersResponse {
+  members: OrganizationMemberResponse[];
+  continuationToken?: string;
+}
+
+/** Pulumi's `TeamStackPermission`. */
+export interface TeamStackPermissionResponse {
+  projectName: string;
+  stackName: string;
+  permission: GrantedStackPermission;
+}
+
+/** Pulumi's `Team` (environments and insights accounts are empty: Stackyard has neither). */
+export interface TeamResponse {
+  kind: 'pulumi' | 'scim';
+  name: string;
+  displayName: string;
+  description: string;
+  members?: (PulumiUserInfo & { role: 'admin' | 'member' })[];
+  stacks?: TeamStackPermissionResponse[];
+  environments?: never[];
+  accounts?: never[];
+  /** The caller's role in the team. */
+  userRole: 'admin' | 'member' | 'none';
+  roleIds?: string[];
+}
+
+export interface ListTeamsResponse {
+  teams: TeamResponse[];
+}
+
+/**
+ * Pulumi's `PermissionDescriptorRecord` for a role. `details` is the descriptor tree as sent (or
+ * one Stackyard derives from `scopes` and `stackRules`, which it adds).
+ */
+export interface RoleRecordResponse {
+  id: string;
+  orgId: string;
+  name: string;
+  description: string;
+  resourceType: string;
+  uxPurpose: 'role';
+  details: unknown;
+  /** Present for the built-in roles: `admin` or `member`. */
+  defaultIdentifier?: OrgRole;
+  version: number;
+  isOrgDefault: boolean;
+  created: string;
+  modified: string;
+  scopes: AccessScope[];
+  stackRules: { target: StackTarget; permission: GrantedStackPermission }[];
+}
+
+export interface ListRolesResponse {
+  roles: RoleRecordResponse[];
+}
+
+/** `GET /api/orgs/{org}/roles/scopes`: scopes grouped by what they act on. */
+export type RoleScopesResponse = Record<string, { name: string; scopes: { name: string; metadata: { description: string } }[] }[]>;
+
+/** `GET /api/orgs/{org}/roles/{id}/users|teams|tokens`. */
+export interface RoleHoldersResponse {
+  users?: PulumiUserInfo[];
+  teams?: TeamResponse[];
+  tokens?: { id: string; name: string; description: string }[];
+}
+
+/** `stack-grants/teams/list`: the teams with a grant on one stack. */
+export interface StackTeamGrantsResponse {
+  teams: { name: string; displayName: string; permission: GrantedStackPermission }[];
+}
+
+/** `stack-grants/users/list`: the people with their own grant on one stack (Pulumi's collaborators). */
+export interface StackUserGrantsResponse {
+  users: { user: PulumiUserInfo; permission: GrantedStackPermission }[];
+}

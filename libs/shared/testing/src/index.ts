@@ -23,3 +23,4 @@ export * from './openapi-response.validator';
 export * from './oauth-provider.fake';
 export * from './oauth-provider.specs';
 export * from './kubernetes-oidc-issuer.peer';
+export * from './rsyslog.peer';

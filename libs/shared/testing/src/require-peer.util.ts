@@ -11,6 +11,7 @@ const PROVISION_HINTS: Record<string, string> = {
   'samba-tool': 'bash scripts/peers/samba-ad.sh (apt-get installs samba, samba-ad-provision, samba-dsdb-modules and samba-vfs-modules)',
   php: 'bash scripts/peers/simplesamlphp.sh (apt-get installs simplesamlphp, php-cli, php-xml and php-mbstring)',
   simplesamlphp: 'bash scripts/peers/simplesamlphp.sh (apt-get installs simplesamlphp, php-cli, php-xml and php-mbstring)',
+  rsyslogd: 'bash scripts/peers/rsyslog.sh (unpacks Debian rsyslog and rsyslog-gnutls into ~/.cache/stackyard/peers/rsyslog)',
 };
 
 /** Raised when a test needs a peer binary that is not installed. Tests fail on it; they never skip. */

@@ -154,6 +154,22 @@ export class StackRepository {
     }
   }
 
+  /** Moves the stack to another organization, only while no update holds it (false otherwise). */
+  async transfer(stackId: string, organization: string, now: number): Promise<boolean> {
+    try {
+      const result = await this.repo
+        .createQueryBuilder()
+        .update(StackEntity)
+        .set({ orgName: organization, updatedAt: now })
+        .where('id = :stackId AND (active_update_id IS NULL OR lease_expires_at < :now)', { stackId, now })
+        .execute();
+      return (result.affected ?? 0) > 0;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DuplicateStackError();
+      throw error;
+    }
+  }
+
   async delete(stackId: string): Promise<void> {
     await this.repo.delete({ id: stackId });
   }

@@ -7,6 +7,7 @@ import {
   IDENTITY_ACCESS_TOKENS_REVOKE_PATH,
   type ListAccessTokensResponse,
 } from '@stackyard/shared-contracts';
+import { DecidedByIdentity } from './auth.decorators';
 import { MachineIdentityGateway } from './machine-identity.gateway';
 import type { AuthenticatedRequest } from './request-context';
 
@@ -20,6 +21,7 @@ function includeExpired(query: Record<string, string | undefined>): boolean {
  * (pulumi-cloud-selfhosted.md §3.2, §3.4, §3.5). Identity checks and stores; tokens are shown once.
  */
 @Controller('api')
+@DecidedByIdentity()
 export class AccessTokensController {
   constructor(private readonly gateway: MachineIdentityGateway) {}
 

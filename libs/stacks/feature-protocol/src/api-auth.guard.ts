@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiError } from '@stackyard/shared-errors';
-import { AUTH_MODE, type AuthMode } from './auth.decorators';
+import { AUTH_MODE, AUTHORIZATION, type AuthMode, type Authorization } from './auth.decorators';
 import { PrincipalService } from './principal.service';
 import type { AuthenticatedRequest } from './request-context';
 import { StackAccessService } from './stack-access.service';
@@ -29,7 +29,8 @@ export class ApiAuthGuard implements CanActivate {
     if (mode === 'public') return true;
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     // State uploads were authenticated before their body was read (StateUploadGate).
-    if ((mode === 'update-token' && req.lease) || (mode === 'token' && req.principal)) return true;
+    if (mode === 'update-token' && req.lease) return true;
+    if (mode === 'token' && req.principal) return this.authorize(context, req);
     const header = req.headers.authorization ?? '';
     const match = /^(token|update-token)\s+(\S+)\s*$/i.exec(header);
     if (!match) {
@@ -40,7 +41,7 @@ export class ApiAuthGuard implements CanActivate {
     if (scheme === 'token') {
       if (mode === 'update-token') throw ApiError.unauthorized('this call requires the update token issued when the update started');
       req.principal = await this.principals.resolve(credential, req.requestId);
-      return true;
+      return this.authorize(context, req);
     }
     if (mode === 'token') throw ApiError.unauthorized('this call requires an access token, not an update token');
     const { org, project, stack, updateId } = req.params as Record<string, string | undefined>;
@@ -56,5 +57,26 @@ export class ApiAuthGuard implements CanActivate {
     const update = await this.lifecycle.validateAnyLease(stackRow, credential);
     req.lease = { stack: stackRow, update };
     return true;
+  }
+
+  /**
+   * Authorization of an access-token call, from the route's declaration (auth.decorators.ts). A
+   * route that declares nothing is refused: new routes cannot be unguarded by accident.
+   */
+  private async authorize(context: ExecutionContext, req: AuthenticatedRequest): Promise<boolean> {
+    const declared = this.reflector.getAllAndOverride<Authorization | undefined>(AUTHORIZATION, [context.getHandler(), context.getClass()]);
+    if (!declared) throw new Error(`route ${req.method} ${req.path} declares no authorization (auth.decorators.ts)`);
+    const params = req.params as Record<string, string | undefined>;
+    switch (declared.kind) {
+      case 'stack':
+        req.authorizedStack = await this.access.authorize(req, { org: params['org'] ?? '', project: params['project'] ?? '', stack: params['stack'] ?? '' }, declared.scope);
+        return true;
+      case 'organization':
+        this.access.enforceOrganization(req, params['org'] ?? '', declared.scope);
+        return true;
+      case 'identity':
+      case 'self':
+        return true;
+    }
   }
 }

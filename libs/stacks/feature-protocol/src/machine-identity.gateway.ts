@@ -17,10 +17,15 @@ export class MachineIdentityGateway {
 
   /** POSTs `payload` plus the caller's token hash; identity's 4xx come back as the same ApiError. */
   forward<T>(req: AuthenticatedRequest, path: string, payload: object): Promise<T> {
-    const match = /^token\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    // The guard already required an access token; this is the same header, hashed as for resolution.
-    if (!match) throw ApiError.unauthorized('this call requires an access token');
-    const actor: ActorRequest = { actorTokenHash: createHash('sha256').update(match[1]).digest('hex') };
+    const actor: ActorRequest = { actorTokenHash: actorTokenHash(req) };
     return this.identity.post<T>(path, { ...payload, ...actor }, req.requestId);
   }
+}
+
+/** The SHA-256 of the caller's own access token, which identity resolves itself (it trusts no claim of the api's). */
+export function actorTokenHash(req: AuthenticatedRequest): string {
+  const match = /^token\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  // The guard already required an access token; this is the same header, hashed as for resolution.
+  if (!match) throw ApiError.unauthorized('this call requires an access token');
+  return createHash('sha256').update(match[1]).digest('hex');
 }

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
+import { DecidedByIdentity } from './auth.decorators';
 import {
   type AuthPolicyResponse,
   IDENTITY_OIDC_ISSUERS_DELETE_PATH,
@@ -19,6 +20,7 @@ import type { AuthenticatedRequest } from './request-context';
  * policies (pulumi-cloud-selfhosted.md §3.5); organization admins only, checked by identity.
  */
 @Controller('api/orgs/:org')
+@DecidedByIdentity()
 export class OidcIssuersController {
   constructor(private readonly gateway: MachineIdentityGateway) {}
 

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '@stackyard/shared-errors';
 import { InternalClient, UpstreamError } from '@stackyard/shared-http';
 import { IDENTITY_RESOLVE_PATH, type Principal, type ResolvePrincipalRequest } from '@stackyard/shared-contracts';
+import { AuditRecorder } from './audit-recorder';
+import { IDENTITY_CLIENT } from './identity-client.token';
 import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
 
-export const IDENTITY_CLIENT = Symbol('IdentityClient');
+export { IDENTITY_CLIENT } from './identity-client.token';
 
 const MAX_CACHED = 10_000;
 
@@ -17,17 +19,36 @@ const MAX_CACHED = 10_000;
 @Injectable()
 export class PrincipalService {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
-  private readonly audit = new Logger('audit');
-
   constructor(
     @Inject(IDENTITY_CLIENT) private readonly identity: InternalClient,
     @Inject(PROTOCOL_SETTINGS) private readonly settings: ProtocolSettings,
+    private readonly audit: AuditRecorder,
   ) {}
+
+  /** Drops every cached principal (after a change of grants, roles or memberships). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
 
   async resolve(token: string, requestId?: string): Promise<Principal> {
     if (token.length < 8 || token.length > 512 || !/^[\x21-\x7e]+$/.test(token)) {
       // Identity never sees these, so the refusal is recorded here (never the value).
-      this.audit.log(JSON.stringify({ event: 'auth.token.refused', reason: 'malformed', length: token.length, requestId: requestId ?? null }));
+      this.audit.recordEvent(
+        {
+          timestamp: Date.now(),
+          organization: null,
+          event: 'access_token_refused',
+          description: `a malformed access token (${token.length} characters) was refused`,
+          // The guard does not hand the address down; the request id leads to the access log.
+          sourceIp: '',
+          user: null,
+          actorName: 'anonymous',
+          actorUrn: 'urn:stackyard:anonymous',
+          authFailure: true,
+          ...(requestId ? { requestId } : {}),
+        },
+        { event: 'auth.token.refused', reason: 'malformed', length: token.length, requestId: requestId ?? null },
+      );
       throw ApiError.unauthorized('malformed access token');
     }
     const tokenHash = createHash('sha256').update(token).digest('hex');

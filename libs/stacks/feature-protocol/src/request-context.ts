@@ -6,6 +6,8 @@ import type { StackEntity, UpdateEntity } from '@stackyard/stacks-data-access';
 export interface AuthenticatedRequest extends Request {
   principal?: Principal;
   lease?: { stack: StackEntity; update: UpdateEntity };
+  /** The stack named in the path, once the guard decided the principal may act on it. */
+  authorizedStack?: StackEntity;
   rawBody?: Buffer;
   requestId?: string;
 }

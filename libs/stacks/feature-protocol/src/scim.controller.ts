@@ -8,9 +8,8 @@ import {
   type Principal,
   type ScimTokenStatusResponse,
 } from '@stackyard/shared-contracts';
-import { ApiError } from '@stackyard/shared-errors';
 import type { InternalClient } from '@stackyard/shared-http';
-import { Public } from './auth.decorators';
+import { Public, RequiresOrganization } from './auth.decorators';
 import { IDENTITY_CLIENT } from './principal.service';
 import type { AuthenticatedRequest } from './request-context';
 import { ScimErrorFilter } from './scim-error.filter';
@@ -39,36 +38,30 @@ export class ScimController {
  * (rotating: the previous one stops working at once) and shows it once, `GET` says whether one is
  * live and when it was last used, `DELETE` revokes it.
  */
+/** The guard decides `sso:manage` (admins, or a custom role granting it); identity records who acted. */
 @Controller('api/orgs/:org/scim/token')
+@RequiresOrganization('sso:manage')
 export class ScimTokenController {
   constructor(@Inject(IDENTITY_CLIENT) private readonly identity: InternalClient) {}
 
   @Post()
   @HttpCode(201)
   async create(@Param('org') org: string, @CurrentPrincipal() principal: Principal, @Req() req: AuthenticatedRequest): Promise<ApiCreateScimTokenResponse> {
-    const actor = requireAdmin(principal, org);
+    const actor = principal.login;
     const created = await this.identity.post<CreateScimTokenResponse>(identityScimTokenPath(org), { actor } satisfies CreateScimTokenRequest, req.requestId);
     return { ...created, scimBaseUrl: `${publicOrigin(req)}/scim/v2/${encodeURIComponent(created.organization)}` };
   }
 
   @Get()
-  status(@Param('org') org: string, @CurrentPrincipal() principal: Principal, @Req() req: AuthenticatedRequest): Promise<ScimTokenStatusResponse> {
-    requireAdmin(principal, org);
+  status(@Param('org') org: string, @Req() req: AuthenticatedRequest): Promise<ScimTokenStatusResponse> {
     return this.identity.get<ScimTokenStatusResponse>(identityScimTokenPath(org), req.requestId);
   }
 
   @Delete()
   @HttpCode(204)
   async revoke(@Param('org') org: string, @CurrentPrincipal() principal: Principal, @Req() req: AuthenticatedRequest): Promise<void> {
-    const actor = requireAdmin(principal, org);
+    const actor = principal.login;
     await this.identity.call<void>('DELETE', `${identityScimTokenPath(org)}?actor=${encodeURIComponent(actor)}`, undefined, req.requestId);
   }
 }
 
-/** Only an admin of the organization manages its SCIM token; others learn nothing about it. */
-function requireAdmin(principal: Principal, org: string): string {
-  const membership = principal.organizations.find((o) => o.name === org);
-  if (!membership) throw ApiError.notFound(`no organization '${org.slice(0, 64)}'`);
-  if (membership.role !== 'admin') throw ApiError.forbidden(`only an admin of organization '${org}' may manage its SCIM token`);
-  return principal.login;
-}

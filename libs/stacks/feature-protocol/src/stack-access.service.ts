@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '@stackyard/shared-errors';
-import type { Principal } from '@stackyard/shared-contracts';
+import type { OrganizationScope, Principal, StackScope } from '@stackyard/shared-contracts';
+import { type AccessDecision, decideOrganization, decideStack, type StackFacts, stackAccess } from '@stackyard/shared-access';
 import { validateOrgName, validateProjectName, validateStackName } from '@stackyard/stacks-domain';
 import { type StackEntity, StackRepository } from '@stackyard/stacks-data-access';
+import { AuditRecorder } from './audit-recorder';
+import type { AuthenticatedRequest } from './request-context';
 
 export interface StackRef {
   org: string;
@@ -10,21 +13,26 @@ export interface StackRef {
   stack: string;
 }
 
+/** The facts of a stack row that access depends on. */
+export function stackFacts(stack: StackEntity): StackFacts {
+  return { organization: stack.orgName, project: stack.projectName, stack: stack.stackName, tags: stack.tags ?? {}, createdBy: stack.createdBy };
+}
+
 /**
- * Finds stacks on behalf of a principal. Until roles arrive (their own issue), access is
- * membership of the owning organization, or the user's own name as owner. A stack the caller may
- * not see answers exactly like a missing one (404), so names do not leak.
+ * Finds stacks on behalf of a principal and applies the one policy (`@stackyard/shared-access`).
+ * A stack the caller may not see answers exactly like a missing one (404), so names do not leak;
+ * a stack they see but may not act on answers 403. Every refusal is an audit event.
  */
 @Injectable()
 export class StackAccessService {
-  constructor(private readonly stacks: StackRepository) {}
+  constructor(
+    private readonly stacks: StackRepository,
+    private readonly audit: AuditRecorder,
+  ) {}
 
+  /** Owners whose stacks a principal might see: their organizations and their own login. */
   ownersOf(principal: Principal): string[] {
     return [...new Set([principal.login, ...principal.organizations.map((o) => o.name)])];
-  }
-
-  canUseOwner(principal: Principal, org: string): boolean {
-    return this.ownersOf(principal).includes(org);
   }
 
   validateRef(ref: StackRef): void {
@@ -32,11 +40,48 @@ export class StackAccessService {
     if (problem) throw ApiError.badRequest(problem);
   }
 
-  async find(principal: Principal, ref: StackRef): Promise<StackEntity> {
+  /** The stack, if the request's principal holds `scope` on it; else 404 / 403 (audited). */
+  async authorize(req: AuthenticatedRequest, ref: StackRef, scope: StackScope): Promise<StackEntity> {
     this.validateRef(ref);
-    const stack = this.canUseOwner(principal, ref.org) ? await this.stacks.findByName(ref.org, ref.project, ref.stack) : null;
-    if (!stack) throw ApiError.notFound(`Stack '${ref.org}/${ref.project}/${ref.stack}' not found`);
+    const principal = req.principal as Principal;
+    const stack = await this.stacks.findByName(ref.org, ref.project, ref.stack);
+    if (!stack) {
+      // A name nobody may see and a missing one must look the same; both are worth an audit line
+      // only when the caller is outside the organization (probing), which a member's typo is not.
+      if (!this.ownersOf(principal).includes(ref.org)) this.denied(req, ref.org, `${scope} on stack '${ref.org}/${ref.project}/${ref.stack}'`, 404);
+      throw ApiError.notFound(`Stack '${ref.org}/${ref.project}/${ref.stack}' not found`);
+    }
+    this.enforce(req, stack, scope);
     return stack;
+  }
+
+  /** The same decision without an audit line (for a pre-check that the guard repeats). */
+  async check(principal: Principal, ref: StackRef, scope: StackScope): Promise<StackEntity> {
+    this.validateRef(ref);
+    const stack = await this.stacks.findByName(ref.org, ref.project, ref.stack);
+    if (!stack) throw ApiError.notFound(`Stack '${ref.org}/${ref.project}/${ref.stack}' not found`);
+    const decision = decideStack(principal, stackFacts(stack), scope);
+    if (!decision.allowed) throw decision.status === 404 ? ApiError.notFound(decision.message) : ApiError.forbidden(decision.message);
+    return stack;
+  }
+
+  /** For a further check inside a handler (e.g. a `start` of an update kind that needs more than Read). */
+  enforce(req: AuthenticatedRequest, stack: StackEntity, scope: StackScope): void {
+    const decision = decideStack(req.principal as Principal, stackFacts(stack), scope);
+    this.refuseUnless(req, decision, stack.orgName, `${scope} on stack '${stack.orgName}/${stack.projectName}/${stack.stackName}'`);
+  }
+
+  /** Organization-level actions the api decides itself (creating stacks). */
+  enforceOrganization(req: AuthenticatedRequest, organization: string, scope: OrganizationScope): void {
+    const problem = validateOrgName(organization);
+    if (problem) throw ApiError.badRequest(problem);
+    const decision = decideOrganization(req.principal as Principal, organization, scope);
+    this.refuseUnless(req, decision, organization, `${scope} in organization '${organization}'`);
+  }
+
+  /** Whether the principal may read the stack (for lists, which leave out what the caller may not see). */
+  canRead(principal: Principal, stack: StackEntity): boolean {
+    return stackAccess(principal, stackFacts(stack)).scopes.has('stack:read');
   }
 
   /** For update-token calls, where the lease (checked next) is the authority, not a principal. */
@@ -45,5 +90,20 @@ export class StackAccessService {
     const stack = await this.stacks.findByName(ref.org, ref.project, ref.stack);
     if (!stack) throw ApiError.notFound(`Stack '${ref.org}/${ref.project}/${ref.stack}' not found`);
     return stack;
+  }
+
+  private refuseUnless(req: AuthenticatedRequest, decision: AccessDecision, organization: string, what: string): void {
+    if (decision.allowed) return;
+    this.denied(req, organization, what, decision.status);
+    throw decision.status === 404 ? ApiError.notFound(decision.message) : ApiError.forbidden(decision.message);
+  }
+
+  private denied(req: AuthenticatedRequest, organization: string, what: string, status: 403 | 404): void {
+    this.audit.record(req, {
+      organization,
+      event: 'request_denied',
+      description: `${req.method} ${req.path} refused (${status}): ${what}`,
+      authFailure: true,
+    });
   }
 }

@@ -33,3 +33,10 @@ export const RawBody = createParamDecorator((_: unknown, ctx: ExecutionContext):
 export const RequestId = createParamDecorator((_: unknown, ctx: ExecutionContext): string | undefined => {
   return ctx.switchToHttp().getRequest<AuthenticatedRequest>().requestId;
 });
+
+/** The stack named in the path, which the guard authorized for the route's declared scope. */
+export const AuthorizedStack = createParamDecorator((_: unknown, ctx: ExecutionContext): StackEntity => {
+  const stack = ctx.switchToHttp().getRequest<AuthenticatedRequest>().authorizedStack;
+  if (!stack) throw new Error('AuthorizedStack used on a route without @RequiresStack');
+  return stack;
+});

@@ -1,9 +1,8 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import type { Principal } from '@stackyard/shared-contracts';
 import type { StackEntity } from '@stackyard/stacks-data-access';
-import { TokenOrUpdateTokenAuth } from './auth.decorators';
+import { RequiresStack, TokenOrUpdateTokenAuth } from './auth.decorators';
 import type { AuthenticatedRequest } from './request-context';
-import { StackAccessService, type StackRef } from './stack-access.service';
+import type { StackRef } from './stack-access.service';
 import { RequestId, StackPath } from './stack-params';
 import { StackSecretsService } from './stack-secrets.service';
 
@@ -11,53 +10,57 @@ import { StackSecretsService } from './stack-secrets.service';
 @Controller('api/stacks/:org/:project/:stack')
 @TokenOrUpdateTokenAuth()
 export class StackSecretsController {
-  constructor(
-    private readonly access: StackAccessService,
-    private readonly secrets: StackSecretsService,
-  ) {}
+  constructor(private readonly secrets: StackSecretsService) {}
 
+  @RequiresStack('stack:update')
   @Post('encrypt')
   @HttpCode(200)
   async encrypt(@Req() req: AuthenticatedRequest, @StackPath() ref: StackRef, @Body() body: unknown, @RequestId() rid?: string) {
     return this.secrets.encrypt(await this.stack(req, ref), body, rid);
   }
 
+  @RequiresStack('stack:read')
   @Post('decrypt')
   @HttpCode(200)
   async decrypt(@Req() req: AuthenticatedRequest, @StackPath() ref: StackRef, @Body() body: unknown, @RequestId() rid?: string) {
-    return this.secrets.decrypt(await this.stack(req, ref), body, auditActor(req), rid);
+    return this.secrets.decrypt(await this.stack(req, ref), body, auditActor(req), rid, req);
   }
 
+  @RequiresStack('stack:update')
   @Post('batch-encrypt')
   @HttpCode(200)
   async batchEncrypt(@Req() req: AuthenticatedRequest, @StackPath() ref: StackRef, @Body() body: unknown, @RequestId() rid?: string) {
     return this.secrets.batchEncrypt(await this.stack(req, ref), body, rid);
   }
 
+  @RequiresStack('stack:read')
   @Post('batch-decrypt')
   @HttpCode(200)
   async batchDecrypt(@Req() req: AuthenticatedRequest, @StackPath() ref: StackRef, @Body() body: unknown, @RequestId() rid?: string) {
-    return this.secrets.batchDecrypt(await this.stack(req, ref), body, auditActor(req), rid);
+    return this.secrets.batchDecrypt(await this.stack(req, ref), body, auditActor(req), rid, req);
   }
 
+  @RequiresStack('stack:read')
   @Post('decrypt/log-decryption')
   @HttpCode(200)
   async logDecryption(@Req() req: AuthenticatedRequest, @StackPath() ref: StackRef, @Body() body: unknown): Promise<Record<string, never>> {
-    this.secrets.logDecryption(req.principal, await this.stack(req, ref), body, 'secretName');
+    this.secrets.logDecryption(req.principal, await this.stack(req, ref), body, 'secretName', req);
     return {};
   }
 
+  @RequiresStack('stack:read')
   @Post('decrypt/log-batch-decryption')
   @HttpCode(200)
   async logBatchDecryption(@Req() req: AuthenticatedRequest, @StackPath() ref: StackRef, @Body() body: unknown): Promise<Record<string, never>> {
-    this.secrets.logDecryption(req.principal, await this.stack(req, ref), body, 'commandName');
+    this.secrets.logDecryption(req.principal, await this.stack(req, ref), body, 'commandName', req);
     return {};
   }
 
-  /** With an access token the caller must see the stack; with an update token the guard already tied it to this stack. */
-  private async stack(req: AuthenticatedRequest, ref: StackRef): Promise<StackEntity> {
-    if (req.lease) return req.lease.stack;
-    return this.access.find(req.principal as Principal, ref);
+  /** With an access token the guard authorized the route's scope; with an update token it tied the lease to this stack. */
+  private stack(req: AuthenticatedRequest, _ref: StackRef): Promise<StackEntity> {
+    const stack = req.lease?.stack ?? req.authorizedStack;
+    if (!stack) throw new Error('secrets route reached without an authorized stack');
+    return Promise.resolve(stack);
   }
 }
 

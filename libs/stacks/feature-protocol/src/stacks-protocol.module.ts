@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import type { InternalClient } from '@stackyard/shared-http';
 import type { ObjectStore } from '@stackyard/shared-storage';
@@ -17,8 +17,10 @@ import {
   UpdateEventRepository,
   UpdateRepository,
 } from '@stackyard/stacks-data-access';
+import { AccessChangeInterceptor } from './access-change.interceptor';
 import { ApiAuthGuard } from './api-auth.guard';
 import { AuditRecorder } from './audit-recorder';
+import { AuditLogsController } from './audit-logs.controller';
 import { CheckpointDeltaService } from './checkpoint-delta.service';
 import { JournalService } from './journal.service';
 import { ObjectKeyService } from './object-key.service';
@@ -26,6 +28,9 @@ import { IDENTITY_CLIENT, PrincipalService } from './principal.service';
 import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
 import { SECRETS_CLIENT, SecretsGateway } from './secrets.client';
 import { StackAccessService } from './stack-access.service';
+import { StackGrantsGateway } from './stack-grants.gateway';
+import { StackAccessController } from './stack-access.controller';
+import { StackGrantsController } from './stack-grants.controller';
 import { StackSecretsController } from './stack-secrets.controller';
 import { StackSecretsService } from './stack-secrets.service';
 import { StacksController } from './stacks.controller';
@@ -42,6 +47,10 @@ import { OAuthTokenService } from './oauth-token.service';
 import { OidcIssuersController } from './oidc-issuers.controller';
 import { ScimController, ScimTokenController } from './scim.controller';
 import { ScimGateway } from './scim-gateway.service';
+import { AccessGateway } from './access.gateway';
+import { OrganizationsController } from './organizations.controller';
+import { RolesController } from './roles.controller';
+import { TeamsController } from './teams.controller';
 
 export interface StacksProtocolDependencies {
   dataSource: DataSource;
@@ -57,7 +66,7 @@ export class StacksProtocolModule {
   static register(deps: StacksProtocolDependencies): DynamicModule {
     return {
       module: StacksProtocolModule,
-      controllers: [UserController, StacksController, UpdatesController, StackSecretsController, AccessTokensController, OidcIssuersController, OAuthTokenController, ScimController, ScimTokenController],
+      controllers: [UserController, StacksController, StackAccessController, StackGrantsController, UpdatesController, StackSecretsController, AccessTokensController, OidcIssuersController, OAuthTokenController, ScimController, ScimTokenController, AuditLogsController, OrganizationsController, TeamsController, RolesController],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: OBJECT_STORE, useValue: deps.objectStore },
@@ -67,6 +76,7 @@ export class StacksProtocolModule {
         { provide: OBJECT_SEALING, useValue: { seal: deps.settings.objectEncryption !== false } satisfies ObjectSealingOptions },
         { provide: OBJECT_KEYS, useExisting: ObjectKeyService },
         { provide: APP_GUARD, useClass: ApiAuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: AccessChangeInterceptor },
         StackRepository,
         UpdateRepository,
         UpdateEventRepository,
@@ -90,6 +100,8 @@ export class StacksProtocolModule {
         MachineIdentityGateway,
         OAuthTokenService,
         AuditRecorder,
+        StackGrantsGateway,
+        AccessGateway,
       ],
     };
   }

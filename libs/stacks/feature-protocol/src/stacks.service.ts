@@ -8,6 +8,7 @@ import {
   decodeContinuationToken,
   encodeContinuationToken,
   renameStackInDeployment,
+  validateOrgName,
   validateProjectName,
   validateStackName,
   validateTagName,
@@ -90,6 +91,7 @@ export class StacksService {
     const rows = await this.stacks.list({ owners, ...(organization !== undefined ? { organization } : {}), ...(project !== undefined ? { project } : {}) });
     const keyOf = (s: StackEntity) => `${s.orgName}/${s.projectName}/${s.stackName}`;
     const visible = rows.filter((s) => {
+      if (!this.access.canRead(principal, s)) return false;
       if (tagName !== undefined && !Object.hasOwn(s.tags ?? {}, tagName)) return false;
       if (tagName !== undefined && tagValue !== undefined && s.tags[tagName] !== tagValue) return false;
       return after === undefined || keyOf(s) > after;
@@ -108,11 +110,11 @@ export class StacksService {
     return res;
   }
 
-  async create(principal: Principal, org: string, project: string, body: unknown): Promise<{ messages: [] }> {
+  /** The guard has decided `stack:create` in `org`. */
+  async create(principal: Principal, org: string, project: string, body: unknown): Promise<{ messages: []; stackName: string }> {
     const req = requireObject(body);
     const stackName = requireString(req, 'stackName', 1000);
     this.access.validateRef({ org, project, stack: stackName });
-    if (!this.access.canUseOwner(principal, org)) throw ApiError.notFound(`Organization '${org}' not found`);
     const tags = optionalStringMap(req, 'tags') ?? {};
     const tagProblem = validateTags(tags);
     if (tagProblem) throw ApiError.badRequest(tagProblem);
@@ -159,11 +161,11 @@ export class StacksService {
     if (stack.headVersion === 0) {
       await this.versions.upsert({ stackId: stack.id, version: 0, objectKey: this.checkpoints.key(stack.id, 0), resourceCount: stack.resourceCount, updateId: null, createdAt: now });
     }
-    return { messages: [] };
+    return { messages: [], stackName };
   }
 
   async projectExists(principal: Principal, org: string, project: string): Promise<boolean> {
-    if (!this.access.canUseOwner(principal, org) || validateProjectName(project)) return false;
+    if (!this.access.ownersOf(principal).includes(org) || validateProjectName(project)) return false;
     return this.stacks.projectExists(org, project);
   }
 
@@ -228,14 +230,15 @@ export class StacksService {
     return this.writeAsNewVersion(principal, stack, 'import', composeUntypedDeployment(body, info), info.resourceCount);
   }
 
-  async rename(principal: Principal, stack: StackEntity, body: unknown): Promise<void> {
+  /** The new names, or undefined when they are the current ones. */
+  async rename(principal: Principal, stack: StackEntity, body: unknown): Promise<{ project: string; stack: string } | undefined> {
     const req = requireObject(body);
     const newName = requireString(req, 'newName', 1000);
     const newProject = (req['newProject'] as string | undefined) || stack.projectName;
     if (typeof newProject !== 'string') throw ApiError.badRequest("'newProject' must be a string");
     const problem = validateStackName(newName) ?? validateProjectName(newProject);
     if (problem) throw ApiError.badRequest(problem);
-    if (newName === stack.stackName && newProject === stack.projectName) return;
+    if (newName === stack.stackName && newProject === stack.projectName) return undefined;
     if (await this.stacks.findByName(stack.orgName, newProject, newName)) throw ApiError.conflict(`Stack '${newName}' already exists`);
     let rewritten: Buffer | undefined;
     let resourceCount = 0;
@@ -257,6 +260,24 @@ export class StacksService {
         throw error;
       }
     });
+    return { project: newProject, stack: newName };
+  }
+
+  /** Moves the stack to `toOrg` (409 while an update runs or when the name is taken there). */
+  async transfer(stack: StackEntity, toOrg: string): Promise<void> {
+    const problem = validateOrgName(toOrg);
+    if (problem) throw ApiError.badRequest(problem);
+    if (await this.stacks.findByName(toOrg, stack.projectName, stack.stackName)) {
+      throw ApiError.conflict(`Stack '${stack.projectName}/${stack.stackName}' already exists in organization '${toOrg}'`);
+    }
+    let moved: boolean;
+    try {
+      moved = await this.stacks.transfer(stack.id, toOrg, Date.now());
+    } catch (error) {
+      if (error instanceof DuplicateStackError) throw ApiError.conflict(`Stack '${stack.projectName}/${stack.stackName}' already exists in organization '${toOrg}'`);
+      throw error;
+    }
+    if (!moved) throw ApiError.conflict('Another update is currently in progress.');
   }
 
   /**

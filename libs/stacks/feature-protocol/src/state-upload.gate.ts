@@ -53,7 +53,8 @@ export class StateUploadGate {
     if (scheme !== 'token') throw ApiError.unauthorized('this call requires an access token, not an update token');
     const [, org, project, stack] = imported!.map((s) => decode(s));
     const principal = await this.principals.resolve(credential, requestId);
-    await this.access.find(principal, { org: org, project: project, stack: stack });
+    // Not audited here: the route guard decides again once the body is in, and records a refusal.
+    await this.access.check(principal, { org: org, project: project, stack: stack }, 'stack:update');
     return { principal };
   }
 }

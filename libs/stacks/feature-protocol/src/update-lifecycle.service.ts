@@ -76,7 +76,8 @@ export class UpdateLifecycleService {
     return { updateID: update.id, requiredPolicies: [], messages: [] };
   }
 
-  async start(stack: StackEntity, updateId: string, body: unknown, cliVersion = ''): Promise<StartUpdateResponse> {
+  /** `mayStart` sees the update before anything changes and throws to refuse it (authorization by kind). */
+  async start(stack: StackEntity, updateId: string, body: unknown, cliVersion = '', mayStart?: (update: UpdateEntity) => void): Promise<StartUpdateResponse> {
     const req = body === undefined ? {} : requireObject(body);
     const tags = optionalStringMap(req, 'tags');
     if (tags) {
@@ -85,6 +86,7 @@ export class UpdateLifecycleService {
     }
     const update = await this.updates.findById(updateId);
     if (!update || update.stackId !== stack.id) throw ApiError.notFound(`Update '${updateId}' not found`);
+    mayStart?.(update);
     if (update.status !== 'not-started') throw ApiError.conflict('The update has already been started');
     // Journaling (pulumi-protocol.md §3.6) only when enabled, asked for, and for a real deploy.
     const requested = req['journalVersion'];

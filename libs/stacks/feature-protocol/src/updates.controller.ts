@@ -2,11 +2,13 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req } from 
 import type { Request } from 'express';
 import type { Principal, StartUpdateResponse, UpdateProgramResponse, UpdateResults } from '@stackyard/shared-contracts';
 import type { StackEntity, UpdateEntity } from '@stackyard/stacks-data-access';
-import { UpdateTokenAuth } from './auth.decorators';
+import { RequiresStack, UpdateTokenAuth } from './auth.decorators';
 import { CheckpointDeltaService } from './checkpoint-delta.service';
 import { cliVersionOf, JournalService } from './journal.service';
-import { StackAccessService, type StackRef } from './stack-access.service';
-import { CurrentPrincipal, LeasedUpdate, RawBody, StackPath } from './stack-params';
+import { AuditRecorder } from './audit-recorder';
+import type { AuthenticatedRequest } from './request-context';
+import { StackAccessService } from './stack-access.service';
+import { AuthorizedStack, CurrentPrincipal, LeasedUpdate, RawBody } from './stack-params';
 import { UpdateEventsService } from './update-events.service';
 import { UpdateLifecycleService, type ProgramKind } from './update-lifecycle.service';
 
@@ -21,67 +23,74 @@ export class UpdatesController {
     private readonly events: UpdateEventsService,
     private readonly deltas: CheckpointDeltaService,
     private readonly journals: JournalService,
+    private readonly audit: AuditRecorder,
   ) {}
 
+  @RequiresStack('stack:update')
   @Post('update')
   @HttpCode(200)
-  createUpdate(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Body() body: unknown) {
-    return this.create(p, ref, 'update', body);
+  createUpdate(@CurrentPrincipal() p: Principal, @AuthorizedStack() stack: StackEntity, @Body() body: unknown) {
+    return this.create(p, stack, 'update', body);
   }
 
+  @RequiresStack('stack:read')
   @Post('preview')
   @HttpCode(200)
-  createPreview(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Body() body: unknown) {
-    return this.create(p, ref, 'preview', body);
+  createPreview(@CurrentPrincipal() p: Principal, @AuthorizedStack() stack: StackEntity, @Body() body: unknown) {
+    return this.create(p, stack, 'preview', body);
   }
 
+  @RequiresStack('stack:update')
   @Post('refresh')
   @HttpCode(200)
-  createRefresh(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Body() body: unknown) {
-    return this.create(p, ref, 'refresh', body);
+  createRefresh(@CurrentPrincipal() p: Principal, @AuthorizedStack() stack: StackEntity, @Body() body: unknown) {
+    return this.create(p, stack, 'refresh', body);
   }
 
+  @RequiresStack('stack:update')
   @Post('destroy')
   @HttpCode(200)
-  createDestroy(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Body() body: unknown) {
-    return this.create(p, ref, 'destroy', body);
+  createDestroy(@CurrentPrincipal() p: Principal, @AuthorizedStack() stack: StackEntity, @Body() body: unknown) {
+    return this.create(p, stack, 'destroy', body);
   }
 
+  @RequiresStack('stack:read')
   @Post('update/:updateId')
   @HttpCode(200)
-  async start(
-    @CurrentPrincipal() p: Principal,
-    @StackPath() ref: StackRef,
-    @Param('updateId') updateId: string,
-    @Req() req: Request,
-    @Body() body: unknown,
-  ): Promise<StartUpdateResponse> {
-    return this.lifecycle.start(await this.access.find(p, ref), updateId, body, cliVersionOf(req.headers['user-agent']));
+  async start(@AuthorizedStack() stack: StackEntity, @Param('updateId') updateId: string, @Req() req: AuthenticatedRequest, @Body() body: unknown): Promise<StartUpdateResponse> {
+    // Read covers previews; anything that changes the stack needs Write, decided once the kind is known.
+    const started = await this.lifecycle.start(stack, updateId, body, cliVersionOf(req.headers['user-agent']), (update) => {
+      if (!update.dryRun) this.access.enforce(req, stack, 'stack:update');
+    });
+    this.audit.record(req, { organization: stack.orgName, event: 'update_started', description: `update ${updateId} of stack '${stackName(stack)}' started` });
+    return started;
   }
 
+  @RequiresStack('stack:read')
   @Get('update/:updateId')
-  async results(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Param('updateId') updateId: string): Promise<UpdateResults> {
-    return this.events.results(await this.access.find(p, ref), updateId);
+  async results(@AuthorizedStack() stack: StackEntity, @Param('updateId') updateId: string): Promise<UpdateResults> {
+    return this.events.results(stack, updateId);
   }
 
+  @RequiresStack('stack:read')
   @Get('update/:updateId/events')
   async listEvents(
-    @CurrentPrincipal() p: Principal,
-    @StackPath() ref: StackRef,
+    @AuthorizedStack() stack: StackEntity,
     @Param('updateId') updateId: string,
     @Query() query: { continuationToken?: string; type?: string | string[]; urn?: string },
   ) {
-    return this.events.page(await this.access.find(p, ref), updateId, query);
+    return this.events.page(stack, updateId, query);
   }
 
+  @RequiresStack('stack:update')
   @Post('update/:updateId/cancel')
   @HttpCode(200)
-  async cancel(@CurrentPrincipal() p: Principal, @StackPath() ref: StackRef, @Param('updateId') updateId: string): Promise<Record<string, never>> {
-    const stack = await this.access.find(p, ref);
+  async cancel(@AuthorizedStack() stack: StackEntity, @Param('updateId') updateId: string, @Req() req: AuthenticatedRequest): Promise<Record<string, never>> {
     // What a (killed) journaling CLI acknowledged becomes the state before the update ends.
     await this.journals.settle(stack, updateId);
     await this.lifecycle.cancel(stack, updateId);
     this.journals.forget(updateId);
+    this.audit.record(req, { organization: stack.orgName, event: 'update_cancelled', description: `update ${updateId} of stack '${stackName(stack)}' cancelled` });
     return {};
   }
 
@@ -139,15 +148,25 @@ export class UpdatesController {
   @UpdateTokenAuth()
   @Post('update/:updateId/complete')
   @HttpCode(200)
-  async complete(@LeasedUpdate() lease: Lease, @Req() req: Request, @Body() body: unknown): Promise<Record<string, never>> {
+  async complete(@LeasedUpdate() lease: Lease, @Req() req: AuthenticatedRequest, @Body() body: unknown): Promise<Record<string, never>> {
     await this.journals.finish(lease.stack, lease.update, req.headers['user-agent']);
     await this.lifecycle.complete(lease.stack, lease.update, body);
     this.deltas.forget(lease.update.id);
     this.journals.forget(lease.update.id);
+    const status = (body as { status?: unknown } | undefined)?.status;
+    this.audit.record(req, {
+      organization: lease.stack.orgName,
+      event: 'update_completed',
+      description: `${lease.update.kind} ${lease.update.id} of stack '${stackName(lease.stack)}' completed: ${typeof status === 'string' ? status.slice(0, 32) : 'unknown'}`,
+    });
     return {};
   }
 
-  private async create(principal: Principal, ref: StackRef, kind: ProgramKind, body: unknown): Promise<UpdateProgramResponse> {
-    return this.lifecycle.create(principal, await this.access.find(principal, ref), kind, body);
+  private create(principal: Principal, stack: StackEntity, kind: ProgramKind, body: unknown): Promise<UpdateProgramResponse> {
+    return this.lifecycle.create(principal, stack, kind, body);
   }
+}
+
+function stackName(stack: StackEntity): string {
+  return `${stack.orgName}/${stack.projectName}/${stack.stackName}`;
 }

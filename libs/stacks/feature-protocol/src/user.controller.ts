@@ -2,7 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiError } from '@stackyard/shared-errors';
 import { MAX_DEPLOYMENT_VERSION } from '@stackyard/stacks-domain';
 import type { CapabilitiesResponse, Capability, DefaultOrganizationResponse, Principal, ServiceUser } from '@stackyard/shared-contracts';
-import { Public } from './auth.decorators';
+import { AboutCaller, Public } from './auth.decorators';
 import { DEFAULT_CHECKPOINT_CUTOFF_BYTES } from './checkpoint-delta.service';
 import { PROTOCOL_SETTINGS, type ProtocolSettings } from './protocol-settings';
 import { CurrentPrincipal } from './stack-params';
@@ -12,6 +12,7 @@ import { CurrentPrincipal } from './stack-params';
 export class UserController {
   constructor(@Inject(PROTOCOL_SETTINGS) private readonly settings: ProtocolSettings) {}
 
+  @AboutCaller()
   @Get('user')
   user(@CurrentPrincipal() principal: Principal): ServiceUser {
     const user: ServiceUser = {
@@ -34,6 +35,7 @@ export class UserController {
     return user;
   }
 
+  @AboutCaller()
   @Get('user/organizations/default')
   defaultOrganization(@CurrentPrincipal() principal: Principal): DefaultOrganizationResponse {
     const org = principal.token.organization ?? principal.organizations[0]?.name;

@@ -1,0 +1,2 @@
+export * from './identity-access.module';
+export * from './organizations.service';
