@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema, type QueryRunner } from 'typeorm';
 
@@ -14,6 +14,30 @@ export interface DatabaseSettings {
   /** Name of this service's migrations table, so services could share one schema if they must. */
   migrationsTableName: string;
   poolSize?: number;
+}
+
+/** MySQL URL options Stackyard understands (anything else in the query is refused). */
+const MYSQL_URL_OPTIONS = new Set(['ssl-ca']);
+
+/**
+ * TLS to MySQL / MariaDB: `?ssl-ca=<path to PEM>` makes every connection TLS, verifying the
+ * server's certificate against that CA and its name against the URL's host (MySQL's
+ * `--ssl-mode=VERIFY_IDENTITY`). Without it the connection is plain, for loopback and tests.
+ */
+export function mysqlTlsProblems(url: string): string[] {
+  if (databaseKind(url) !== 'mysql') return [];
+  const u = new URL(url);
+  const problems: string[] = [];
+  for (const key of u.searchParams.keys()) if (!MYSQL_URL_OPTIONS.has(key)) problems.push(`STACKYARD_DATABASE_URL: unknown option '${key.slice(0, 32)}' (supported: ${[...MYSQL_URL_OPTIONS].join(', ')})`);
+  const caFile = u.searchParams.get('ssl-ca');
+  if (caFile !== null) {
+    try {
+      if (!/-----BEGIN CERTIFICATE-----/.test(readFileSync(caFile, 'utf8'))) problems.push(`STACKYARD_DATABASE_URL: ssl-ca '${caFile}' holds no PEM certificate`);
+    } catch (error) {
+      problems.push(`STACKYARD_DATABASE_URL: ssl-ca '${caFile}' cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return problems;
 }
 
 export function databaseKind(url: string): DatabaseKind {
@@ -57,6 +81,7 @@ export function createDataSource(settings: DatabaseSettings): DataSource {
     };
   } else {
     const u = new URL(settings.url);
+    const caFile = u.searchParams.get('ssl-ca');
     options = {
       ...common,
       type: u.protocol === 'mariadb:' ? 'mariadb' : 'mysql',
@@ -72,6 +97,7 @@ export function createDataSource(settings: DatabaseSettings): DataSource {
       poolSize: settings.poolSize ?? 10,
       connectTimeout: 10_000,
       extra: { enableKeepAlive: true },
+      ...(caFile !== null ? { ssl: { ca: readFileSync(caFile, 'utf8'), rejectUnauthorized: true } } : {}),
     };
   }
   return new DataSource(options);

@@ -1,10 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { databaseKind, runMigrations } from './data-source';
+import { databaseKind, mysqlTlsProblems, runMigrations } from './data-source';
 
 export function databaseUrlProblems(url: string): string[] {
   try {
     databaseKind(url);
-    return [];
+    return mysqlTlsProblems(url);
   } catch (error) {
     return [`STACKYARD_DATABASE_URL: ${(error as Error).message}`];
   }
