@@ -1,4 +1,4 @@
-import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, type DynamicModule, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { IdentitySignInModule, type SignInOptions } from '@stackyard/identity-feature-sign-in';
 import { IdentityTokensModule, type IdentityTokensOptions } from '@stackyard/identity-feature-tokens';
@@ -16,13 +16,36 @@ class DataSourceCloser implements OnApplicationShutdown {
   }
 }
 
+/** Something that runs for the service's whole life, such as a cluster singleton under leader election. */
+export interface ServiceLifecycle {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Starts the singletons once the app is up; stops them (releasing leases) before the pool closes. */
+class ClusterSingletons implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(private readonly members: ServiceLifecycle[]) {}
+
+  onApplicationBootstrap(): void {
+    for (const member of this.members) member.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    // Reverse order: jobs stop before the elector they depend on releases its lease.
+    for (const member of [...this.members].reverse()) await member.stop();
+  }
+}
+
 @Module({})
 export class AppModule {
-  static register(dataSource: DataSource, options: IdentityTokensOptions, signIn: SignInOptions, machine: MachineIdentityOptions, audit: AuditLogOptions): DynamicModule {
+  static register(dataSource: DataSource, options: IdentityTokensOptions, signIn: SignInOptions, machine: MachineIdentityOptions, audit: AuditLogOptions, singletons: ServiceLifecycle[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [IdentityTokensModule.register(dataSource, options), IdentitySignInModule.register(signIn), MachineIdentityModule.register(machine), IdentityScimModule.register(), IdentityAuditModule.register(audit), IdentityAccessModule.register()],
-      providers: [{ provide: DataSourceCloser, useValue: new DataSourceCloser(dataSource) }],
+      providers: [
+        { provide: DataSourceCloser, useValue: new DataSourceCloser(dataSource) },
+        { provide: ClusterSingletons, useValue: new ClusterSingletons(singletons) },
+      ],
     };
   }
 }

@@ -4,6 +4,7 @@ import { databaseUrlProblems } from '@stackyard/shared-db';
 import { isValidLogin, isValidOrganizationName, LOGIN_RULE, ORG_NAME_RULE, weakTokenReason } from '@stackyard/identity-domain';
 import { internalListenerProblems, serviceConfigShape } from '@stackyard/shared-service';
 import { parseSyslogUrl } from '@stackyard/identity-feature-audit';
+import { LEADER_ELECTION_ENV_ALIASES, leaderElectionConfigProblems, leaderElectionConfigShape } from '@stackyard/shared-leader-election';
 import { type DirectoryEntry, parseDirectories } from './directories.config';
 import { oauthCrossProblems, type OAuthProviderEntry, parseOAuthProviders } from './oauth-providers.config';
 
@@ -69,6 +70,10 @@ export const identityConfigSchema = z.object({
   AUDIT_SYSLOG_URL: z.string().optional(),
   /** PEM certificates that verify the syslog server (usually `STACKYARD_AUDIT_SYSLOG_CA_FILE`); unset: Node's built-in roots. */
   AUDIT_SYSLOG_CA: z.string().optional(),
+  /** Leader election for identity's cluster singletons (the sweeper); see leaderElectionConfigShape. */
+  ...leaderElectionConfigShape,
+  /** How often the leader sweeps ended sessions, idle sign-in throttle rows and expired sign-in states. */
+  SWEEP_INTERVAL_SECONDS: envPositiveInt.default(300),
 });
 
 export type IdentityConfig = z.infer<typeof identityConfigSchema> & {
@@ -80,7 +85,7 @@ export type IdentityConfig = z.infer<typeof identityConfigSchema> & {
 
 /** Problems a parsed config can show across fields. Messages never contain the token or a password. */
 export function identityConfigProblems(config: z.infer<typeof identityConfigSchema>): string[] {
-  const problems = [...internalListenerProblems(config), ...databaseUrlProblems(config.DATABASE_URL)];
+  const problems = [...internalListenerProblems(config), ...databaseUrlProblems(config.DATABASE_URL), ...leaderElectionConfigProblems(config)];
   if (!isValidLogin(config.BOOTSTRAP_ADMIN_LOGIN)) problems.push(`STACKYARD_BOOTSTRAP_ADMIN_LOGIN must be ${LOGIN_RULE}`);
   if (!isValidOrganizationName(config.BOOTSTRAP_ORG)) problems.push(`STACKYARD_BOOTSTRAP_ORG must be ${ORG_NAME_RULE}`);
   if (config.BOOTSTRAP_ADMIN_TOKEN !== undefined) {
@@ -107,7 +112,7 @@ export function identityConfigProblems(config: z.infer<typeof identityConfigSche
 }
 
 export function loadIdentityConfig(env: NodeJS.ProcessEnv): IdentityConfig {
-  const config = loadConfig(identityConfigSchema, { env });
+  const config = loadConfig(identityConfigSchema, { env, aliases: LEADER_ELECTION_ENV_ALIASES });
   const directories = parseDirectories(config.DIRECTORIES);
   const oauthProviders = parseOAuthProviders(config.OAUTH_PROVIDERS);
   const problems = [...identityConfigProblems(config), ...directories.problems, ...oauthProviders.problems, ...oauthCrossProblems(config, directories.entries, oauthProviders.entries)];

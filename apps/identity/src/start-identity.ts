@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { IdentityBootstrapService, IdentityDatabase } from '@stackyard/identity-feature-tokens';
 import { runMigrations } from '@stackyard/shared-db';
-import { createLogger, type RunningService, startService } from '@stackyard/shared-service';
+import { createLogger, type RunningService, ServiceMetrics, startService } from '@stackyard/shared-service';
+import { createLeaderElector, type LeaderElector } from '@stackyard/shared-leader-election';
 import type { SignInOptions } from '@stackyard/identity-feature-sign-in';
 import type { MachineIdentityOptions } from '@stackyard/identity-feature-machine-identity';
 import type { AuditLogOptions } from '@stackyard/identity-feature-audit';
@@ -9,7 +10,8 @@ import { AppModule } from './app.module';
 import { identityMaxBodyBytes } from './body-limits';
 import { directoryMethods } from './directories.config';
 import { oauthMethods } from './oauth-providers.config';
-import { createIdentityDataSource, IDENTITY_MIGRATION_LOCK } from './data-source';
+import { createIdentityDataSource, IDENTITY_MIGRATION_LOCK, IDENTITY_MIGRATIONS_TABLE } from './data-source';
+import { identitySweeperJob } from './identity-sweeper';
 import type { IdentityConfig } from './identity.config';
 
 /** Peers allowed to call identity: the api (every CLI request) and the console's backend. */
@@ -52,6 +54,8 @@ function auditLogOptions(config: IdentityConfig): AuditLogOptions {
 
 export interface RunningIdentity extends RunningService {
   dataSource: DataSource;
+  /** Leadership of identity's lease, under which the sweeper runs. */
+  elector: LeaderElector;
 }
 
 /**
@@ -62,6 +66,7 @@ export async function startIdentity(config: IdentityConfig): Promise<RunningIden
   const logger = createLogger('identity', config);
   const dataSource = createIdentityDataSource(config.DATABASE_URL);
   await dataSource.initialize();
+  let elector: LeaderElector | undefined;
   try {
     if (config.MIGRATE_ON_START) {
       const applied = await runMigrations(dataSource, IDENTITY_MIGRATION_LOCK);
@@ -77,16 +82,25 @@ export async function startIdentity(config: IdentityConfig): Promise<RunningIden
         organization: config.BOOTSTRAP_ORG,
       });
     }
+    // After migrations: the database backend's table comes from one.
+    elector = await createLeaderElector(config, { service: 'identity', databaseUrl: config.DATABASE_URL, migrationsTableName: IDENTITY_MIGRATIONS_TABLE, logger });
+    const metrics = new ServiceMetrics('identity');
+    const leaseName = elector.leaseName;
+    metrics.setLeader(leaseName, false);
+    elector.onLeadershipChange((leading) => metrics.setLeader(leaseName, leading));
+    const sweeper = identitySweeperJob(elector, database, { intervalMs: config.SWEEP_INTERVAL_SECONDS * 1000, signInWindowMs: config.SIGN_IN_LOCKOUT_SECONDS * 1000 }, logger);
     const service = await startService({
       name: 'identity',
-      module: AppModule.register(dataSource, { defaultOrganization: config.BOOTSTRAP_ORG }, signInOptions(config), machineIdentityOptions(config), auditLogOptions(config)),
+      module: AppModule.register(dataSource, { defaultOrganization: config.BOOTSTRAP_ORG }, signInOptions(config), machineIdentityOptions(config), auditLogOptions(config), [elector, sweeper]),
       config,
       allowedPeers: IDENTITY_ALLOWED_PEERS,
       maxBodyBytes: identityMaxBodyBytes,
       readiness: () => [() => database.ping()],
+      metrics,
     });
-    return { ...service, dataSource };
+    return { ...service, dataSource, elector };
   } catch (error) {
+    await elector?.stop();
     if (dataSource.isInitialized) await dataSource.destroy();
     throw error;
   }

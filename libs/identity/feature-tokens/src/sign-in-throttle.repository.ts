@@ -24,4 +24,20 @@ export class SignInThrottleRepository {
   async clear(key: string): Promise<void> {
     await this.repo.delete({ key });
   }
+
+  /**
+   * Rows whose window has passed and that lock nothing: they decide exactly as a missing row does
+   * (see afterFailure), so the sweeper removes them, at most `limit` per call.
+   */
+  async deleteIdle(windowStartedBefore: number, now: number, limit: number): Promise<number> {
+    const rows = await this.repo
+      .createQueryBuilder('t')
+      .select('t.throttle_key', 'key')
+      .where('t.window_started_at <= :windowStartedBefore AND (t.locked_until IS NULL OR t.locked_until <= :now)', { windowStartedBefore, now })
+      .limit(limit)
+      .getRawMany<{ key: string }>();
+    if (rows.length === 0) return 0;
+    await this.repo.delete(rows.map((row) => row.key));
+    return rows.length;
+  }
 }

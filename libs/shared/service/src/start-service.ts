@@ -10,6 +10,7 @@ import { ApiError } from '@stackyard/shared-errors';
 import { parseJsonBody, readBody } from '@stackyard/shared-http';
 import { peerServiceName } from '@stackyard/shared-tls';
 import { AllExceptionsFilter, sendError } from './all-exceptions.filter';
+import { METRICS_PATH, ServiceMetrics } from './metrics';
 import type { ServiceConfig } from './service-config';
 
 export interface ServiceAppOptions {
@@ -32,11 +33,14 @@ export interface ServiceAppOptions {
   beforeBody?: (app: INestApplication) => (req: RequestWithBody, path: string) => Promise<void>;
   /** Checks `/readyz` runs (database reachable, migrations applied, …). */
   readiness?: (app: INestApplication) => Array<() => Promise<void>>;
+  /** The service's metrics, when it records more than requests (e.g. leadership); else created here. */
+  metrics?: ServiceMetrics;
 }
 
 export interface RunningService {
   app: INestApplication;
   url: string;
+  metrics: ServiceMetrics;
   close(): Promise<void>;
 }
 
@@ -82,6 +86,7 @@ export async function startService(options: ServiceAppOptions): Promise<RunningS
   const rawRoutes = options.rawBodyRoutes ?? [];
   const readiness = options.readiness?.(app) ?? [];
   const beforeBody = options.beforeBody?.(app);
+  const metrics = options.metrics ?? new ServiceMetrics(options.name);
 
   app.use((req: RequestWithBody, res: ServerResponse, next: (err?: unknown) => void) => {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
@@ -89,6 +94,25 @@ export async function startService(options: ServiceAppOptions): Promise<RunningS
     res.setHeader('X-Request-ID', requestId);
     res.setHeader('X-Pulumi-Request-ID', requestId);
     const path = (req.url ?? '/').split('?')[0];
+    const probe = path === '/healthz' || path === '/readyz' || path === METRICS_PATH;
+    metrics.observe(req, res, probe ? path : undefined);
+    // Prometheus' scrape: unauthenticated on every service (internal ones still require a client
+    // certificate from the installation's CA at the TLS handshake), meant for in-cluster scrapers
+    // only. It carries no stack names, ids or secrets (see ServiceMetrics).
+    if (path === METRICS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      req.resume();
+      metrics
+        .render()
+        .then((text) => {
+          res.setHeader('content-type', metrics.contentType());
+          res.end(req.method === 'HEAD' ? undefined : text);
+        })
+        .catch((error: unknown) => {
+          logger.warn(`metrics could not be collected: ${(error as Error).message}`);
+          sendError(res, ApiError.unavailable('metrics unavailable'));
+        });
+      return;
+    }
     if (path === '/healthz') {
       res.setHeader('content-type', 'application/json');
       res.end('{"status":"ok"}');
@@ -148,6 +172,7 @@ export async function startService(options: ServiceAppOptions): Promise<RunningS
   return {
     app,
     url,
+    metrics,
     close: async () => {
       await app.close();
     },
