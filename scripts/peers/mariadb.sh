@@ -15,12 +15,13 @@ find_bin() {
   local d; for d in /usr/local/sbin /usr/sbin /sbin; do [[ -x "$d/$1" ]] && { echo "$d/$1"; return 0; }; done
   return 1
 }
-if ! find_bin mariadbd >/dev/null || ! find_bin mariadb-install-db >/dev/null || ! find_bin mariadb >/dev/null; then
+# mariadb-dump: scripts/backup.sh and its e2e test.
+if ! find_bin mariadbd >/dev/null || ! find_bin mariadb-install-db >/dev/null || ! find_bin mariadb >/dev/null || ! find_bin mariadb-dump >/dev/null; then
   if [[ -n "${STACKYARD_MARIADB_BIN_DIR:-}" || "${STACKYARD_PEERS_NO_INSTALL:-}" == 1 ]]; then
-    log "MariaDB is not provisioned: mariadbd, mariadb-install-db or mariadb not found in ${STACKYARD_MARIADB_BIN_DIR:-PATH or /usr/sbin}, and installing is off"
+    log "MariaDB is not provisioned: mariadbd, mariadb-install-db, mariadb or mariadb-dump not found in ${STACKYARD_MARIADB_BIN_DIR:-PATH or /usr/sbin}, and installing is off"
     exit 1
   fi
-  log "mariadbd, mariadb-install-db or mariadb not found: installing mariadb-server and mariadb-client from the Debian archive"
+  log "mariadbd, mariadb-install-db, mariadb or mariadb-dump not found: installing mariadb-server and mariadb-client from the Debian archive"
   SUDO=(); [[ "$(id -u)" -ne 0 ]] && SUDO=(sudo)
   "${SUDO[@]}" apt-get update >&2
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends mariadb-server mariadb-client >&2
