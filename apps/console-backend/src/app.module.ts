@@ -1,9 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
-/** The console's backend: browser sign-in today; the web console's API arrives with its own issue. */
+/** The console's backend: browser sign-in, and (when given) the web console's page, scripts and JSON. */
 @Module({})
 export class AppModule {
-  static register(signIn: DynamicModule): DynamicModule {
-    return { module: AppModule, imports: [signIn] };
+  static register(signIn: DynamicModule, app?: DynamicModule): DynamicModule {
+    return { module: AppModule, imports: app ? [signIn, app] : [signIn] };
   }
 }

@@ -17,6 +17,10 @@ export const consoleBackendConfigSchema = z.object({
     .refine((url) => /^https?:\/\//.test(url), { error: 'must be an http(s):// URL' })
     .transform((url) => new URL(url).origin)
     .optional(),
+  /** The api's public URL: the web console reads stacks from it as the signed-in person. */
+  API_URL: z.url().default('https://127.0.0.1:8443'),
+  /** PEM certificates, besides Node's built-in roots, that may sign the api's certificate (usually `STACKYARD_API_CA_FILE`); unset: the internal CA. */
+  API_CA: z.string().optional(),
   /** Reverse proxies (addresses, CIDR ranges; comma-separated) whose X-Forwarded-For is believed. */
   TRUSTED_PROXIES: z
     .string()

@@ -66,6 +66,8 @@ export const identityConfigSchema = z.object({
     .string()
     .default('')
     .transform((value) => value.split(',').map((host) => host.trim()).filter(Boolean)),
+  /** Derives the console's per-session api tokens (≥ 32 bytes; usually `STACKYARD_CONSOLE_TOKEN_KEY_FILE`). Unset: generated beside a SQLite database, else per process. */
+  CONSOLE_TOKEN_KEY: z.string().optional(),
   /** Also stream every stored audit event to this syslog server: `tls://host:port` (RFC 5424 over TLS, RFC 5425 framing). */
   AUDIT_SYSLOG_URL: z.string().optional(),
   /** PEM certificates that verify the syslog server (usually `STACKYARD_AUDIT_SYSLOG_CA_FILE`); unset: Node's built-in roots. */

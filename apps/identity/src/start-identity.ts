@@ -3,7 +3,7 @@ import { IdentityBootstrapService, IdentityDatabase } from '@stackyard/identity-
 import { runMigrations } from '@stackyard/shared-db';
 import { createLogger, type RunningService, ServiceMetrics, startService } from '@stackyard/shared-service';
 import { createLeaderElector, type LeaderElector } from '@stackyard/shared-leader-election';
-import type { SignInOptions } from '@stackyard/identity-feature-sign-in';
+import { consoleTokenKey, type SignInOptions } from '@stackyard/identity-feature-sign-in';
 import type { MachineIdentityOptions } from '@stackyard/identity-feature-machine-identity';
 import type { AuditLogOptions } from '@stackyard/identity-feature-audit';
 import { AppModule } from './app.module';
@@ -30,7 +30,12 @@ function signInOptions(config: IdentityConfig): SignInOptions {
     breakGlassLogins: [...new Set([config.BOOTSTRAP_ADMIN_LOGIN, ...config.BREAK_GLASS_LOGINS])],
     oauthMethods: oauthMethods(config.oauthProviders),
     oauthStateTtlMs: config.OAUTH_STATE_TTL_SECONDS * 1000,
+    ...optionalKey(consoleTokenKey(config.CONSOLE_TOKEN_KEY, config.DATABASE_URL)),
   };
+}
+
+function optionalKey(key: Buffer | undefined): { consoleTokenKey?: Buffer } {
+  return key ? { consoleTokenKey: key } : {};
 }
 
 function machineIdentityOptions(config: IdentityConfig): MachineIdentityOptions {

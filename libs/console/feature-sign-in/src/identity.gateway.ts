@@ -15,6 +15,7 @@ import {
   type SamlStartRequest,
   type SamlStartResponse,
   IDENTITY_CLI_TOKEN_PATH,
+  IDENTITY_SESSION_API_TOKEN_PATH,
   IDENTITY_SESSION_RESOLVE_PATH,
   IDENTITY_SESSION_REVOKE_PATH,
   IDENTITY_SIGN_IN_METHODS_PATH,
@@ -22,6 +23,8 @@ import {
   type ResolveSessionRequest,
   type ResolveSessionResponse,
   type RevokeSessionRequest,
+  type SessionApiTokenRequest,
+  type SessionApiTokenResponse,
   type SignInMethodsResponse,
   type SignInResponse,
 } from '@stackyard/shared-contracts';
@@ -99,6 +102,16 @@ export class IdentityGateway {
   async mintCliToken(sessionToken: string, description: string, requestId?: string): Promise<CliTokenResponse | undefined> {
     try {
       return await this.identity.post<CliTokenResponse>(IDENTITY_CLI_TOKEN_PATH, { sessionHash: sessionHashOf(sessionToken), description } satisfies CliTokenRequest, requestId);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.status === 401) return undefined;
+      throw error;
+    }
+  }
+
+  /** The access token the console calls the api with for this session, or undefined when the session has ended. */
+  async sessionApiToken(sessionToken: string, requestId?: string): Promise<SessionApiTokenResponse | undefined> {
+    try {
+      return await this.identity.post<SessionApiTokenResponse>(IDENTITY_SESSION_API_TOKEN_PATH, { sessionHash: sessionHashOf(sessionToken) } satisfies SessionApiTokenRequest, requestId);
     } catch (error) {
       if (error instanceof UpstreamError && error.status === 401) return undefined;
       throw error;

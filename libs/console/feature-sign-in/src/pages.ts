@@ -156,6 +156,7 @@ export function homePageBody(session: ResolveSessionResponse, csrfToken: string)
       : '<p>You are not a member of any organization yet.</p>';
   return `<h1>Stackyard</h1>
 <p>Signed in as ${display}.</p>
+<p><a class="button" href="/console/">Open the console</a></p>
 <h2>Organizations</h2>
 ${organizations}
 <form method="post" action="/logout">

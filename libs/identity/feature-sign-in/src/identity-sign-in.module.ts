@@ -1,5 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CliTokenService } from './cli-token.service';
+import { ConsoleApiTokenController } from './console-api-token.controller';
+import { ConsoleApiTokenService } from './console-api-token.service';
 import { DirectorySignInService } from './directory-sign-in.service';
 import { OAuthController } from './oauth.controller';
 import { OAuthSignInService } from './oauth-sign-in.service';
@@ -20,13 +22,14 @@ export class IdentitySignInModule {
   static register(options: SignInOptions): DynamicModule {
     return {
       module: IdentitySignInModule,
-      controllers: [SignInController, SamlController, OAuthController],
+      controllers: [SignInController, SamlController, OAuthController, ConsoleApiTokenController],
       providers: [
         { provide: SIGN_IN_OPTIONS, useValue: options },
         UserProvisioningService,
         SessionService,
         DirectorySignInService,
         CliTokenService,
+        ConsoleApiTokenService,
         SamlConfigService,
         SamlSignInService,
         OAuthSignInService,

@@ -10,3 +10,5 @@ export * from './saml-sign-in.service';
 export * from './saml-stores';
 export * from './oauth-method';
 export * from './oauth-sign-in.service';
+export * from './console-api-token.service';
+export * from './console-token-key';

@@ -10,6 +10,7 @@ import {
   type SignInResponse,
 } from '@stackyard/shared-contracts';
 import { CliTokenService } from './cli-token.service';
+import { ConsoleApiTokenService } from './console-api-token.service';
 import { ConsolePeerGuard } from './console-peer.guard';
 import { DirectorySignInService } from './directory-sign-in.service';
 import { SamlConfigService } from './saml-config.service';
@@ -24,6 +25,7 @@ export class SignInController {
     private readonly directories: DirectorySignInService,
     private readonly sessions: SessionService,
     private readonly cliTokens: CliTokenService,
+    private readonly consoleApiTokens: ConsoleApiTokenService,
     private readonly saml: SamlConfigService,
     @Inject(SIGN_IN_OPTIONS) private readonly options: SignInOptions,
   ) {}
@@ -51,8 +53,10 @@ export class SignInController {
 
   @Post(IDENTITY_SESSION_REVOKE_PATH)
   @HttpCode(204)
-  revokeSession(@Body() body: unknown): Promise<void> {
-    return this.sessions.revoke(body);
+  async revokeSession(@Body() body: unknown): Promise<void> {
+    await this.sessions.revoke(body);
+    // The console's api token for this session ends with it.
+    await this.consoleApiTokens.revokeFor(body);
   }
 
   @Post(IDENTITY_CLI_TOKEN_PATH)

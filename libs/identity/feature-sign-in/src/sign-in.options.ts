@@ -52,6 +52,8 @@ export interface SignInOptions {
   oauthMethods?: OAuthMethod[];
   /** How long a started OAuth sign-in can be completed (default DEFAULT_OAUTH_STATE_TTL_MS). */
   oauthStateTtlMs?: number;
+  /** Derives the console's per-session api tokens (consoleTokenKey); undefined: random per process. */
+  consoleTokenKey?: Buffer;
   /** Milliseconds since the epoch; replaced in tests. */
   now?: () => number;
 }

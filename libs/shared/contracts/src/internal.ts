@@ -125,6 +125,22 @@ export interface CliTokenResponse {
 }
 export const IDENTITY_CLI_TOKEN_PATH = '/internal/v1/cli-tokens';
 
+/**
+ * `POST /internal/v1/sessions/api-token` — the access token the console uses to call the api as
+ * the session's user (through the api's own authentication and RBAC). Derived from the session,
+ * not stored: the same session always gets the same value; it expires with the session and is
+ * revoked at sign-out. 401 when the session has ended.
+ */
+export interface SessionApiTokenRequest {
+  sessionHash: string;
+}
+export interface SessionApiTokenResponse {
+  token: string;
+  /** Epoch milliseconds: the session's absolute end. */
+  expiresAt: number;
+}
+export const IDENTITY_SESSION_API_TOKEN_PATH = '/internal/v1/sessions/api-token';
+
 // ---- identity: SAML 2.0 sign-in per organization (console-backend only) ----------------------
 
 /**

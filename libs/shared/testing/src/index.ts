@@ -24,6 +24,7 @@ export * from './oauth-provider.fake';
 export * from './oauth-provider.specs';
 export * from './kubernetes-oidc-issuer.peer';
 export * from './rsyslog.peer';
+export * from './chromium.peer';
 export * from './kube-apiserver.peer';
 export * from './prometheus-text.util';
 export * from './helm.peer';

@@ -11,6 +11,7 @@ const PROVISION_HINTS: Record<string, string> = {
   'samba-tool': 'bash scripts/peers/samba-ad.sh (apt-get installs samba, samba-ad-provision, samba-dsdb-modules and samba-vfs-modules)',
   php: 'bash scripts/peers/simplesamlphp.sh (apt-get installs simplesamlphp, php-cli, php-xml and php-mbstring)',
   simplesamlphp: 'bash scripts/peers/simplesamlphp.sh (apt-get installs simplesamlphp, php-cli, php-xml and php-mbstring)',
+  chromium: 'bash scripts/peers/chromium.sh (unpacks Debian chromium and the libraries it needs into ~/.cache/stackyard/peers/chromium-<version>)',
   rsyslogd: 'bash scripts/peers/rsyslog.sh (unpacks Debian rsyslog and rsyslog-gnutls into ~/.cache/stackyard/peers/rsyslog)',
 };
 

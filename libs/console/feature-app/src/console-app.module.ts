@@ -1,0 +1,38 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CONSOLE_SIGN_IN_SETTINGS, type ConsoleSignInSettings, ConsoleSessionService, IDENTITY_CLIENT, type IdentityCaller, IdentityGateway } from '@stackyard/console-feature-sign-in';
+import { API_CALLER, type ApiCaller } from './api.client';
+import { ConsoleApiController } from './console-api.controller';
+import { ConsoleApiService } from './console-api.service';
+import { ConsoleAssets } from './console-web';
+import { CONSOLE_ASSETS, ConsoleWebController } from './console-web.controller';
+import { CONSOLE_STYLESHEET } from './console-stylesheet';
+import { SessionApiTokens } from './session-api-token.cache';
+
+export interface ConsoleAppDependencies {
+  identity: IdentityCaller;
+  api: ApiCaller;
+  settings: ConsoleSignInSettings;
+  /** Where the compiled scripts are (dist/apps/console-backend/web). */
+  webDir: string;
+}
+
+/** The web console: its single page and scripts, and the JSON they read (from the api, as the signed-in person). */
+@Module({})
+export class ConsoleAppModule {
+  static register(deps: ConsoleAppDependencies): DynamicModule {
+    return {
+      module: ConsoleAppModule,
+      controllers: [ConsoleApiController, ConsoleWebController],
+      providers: [
+        { provide: IDENTITY_CLIENT, useValue: deps.identity },
+        { provide: CONSOLE_SIGN_IN_SETTINGS, useValue: deps.settings },
+        { provide: API_CALLER, useValue: deps.api },
+        { provide: CONSOLE_ASSETS, useValue: new ConsoleAssets(deps.webDir, CONSOLE_STYLESHEET) },
+        IdentityGateway,
+        ConsoleSessionService,
+        SessionApiTokens,
+        ConsoleApiService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,46 @@
+/** The console's styles: system fonts only (nothing to fetch), light and dark, readable at 1280 px and phone width. */
+export const CONSOLE_STYLESHEET = `
+:root { color-scheme: light dark; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-height: 1.45; --accent: #1f5fbf; --muted: GrayText; }
+* { box-sizing: border-box; }
+body { margin: 0; background: Canvas; color: CanvasText; }
+.bar { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding: .6rem 1.25rem; border-bottom: 1px solid color-mix(in srgb, CanvasText 15%, Canvas); }
+.brand { font-weight: 700; text-decoration: none; color: inherit; }
+.sections { display: flex; gap: 1rem; margin-right: auto; }
+#account { display: flex; gap: .5rem; align-items: center; }
+#account form { margin: 0; }
+.once { border-left: 4px solid #9a6700; padding: .5rem .75rem; overflow-wrap: anywhere; }
+main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; }
+main:focus { outline: none; }
+h1 { font-size: 1.4rem; margin: .5rem 0 1rem; overflow-wrap: anywhere; }
+h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
+a { color: var(--accent); }
+.muted { color: var(--muted); }
+.filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin-bottom: 1rem; }
+.filters label { display: grid; gap: .2rem; font-size: .9rem; font-weight: 600; }
+input, select, button { font: inherit; padding: .4rem .55rem; border: 1px solid GrayText; border-radius: .25rem; background: Field; color: FieldText; }
+button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
+:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
+table { width: 100%; border-collapse: collapse; }
+th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid color-mix(in srgb, CanvasText 12%, Canvas); vertical-align: top; }
+th { font-size: .85rem; color: var(--muted); }
+.group { margin-top: 1.25rem; }
+.tabs { display: flex; gap: 1rem; margin-bottom: 1rem; border-bottom: 1px solid color-mix(in srgb, CanvasText 15%, Canvas); }
+.tabs a { padding: .4rem 0; text-decoration: none; }
+.tabs a[aria-current="page"] { border-bottom: 3px solid var(--accent); font-weight: 600; }
+.badge { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: .85rem; border: 1px solid currentColor; }
+.badge.succeeded { color: #1a7f37; } .badge.failed { color: #b00020; } .badge.running, .badge.in-progress { color: #9a6700; }
+.secret { font-style: italic; color: var(--muted); }
+pre.log { background: color-mix(in srgb, CanvasText 6%, Canvas); padding: .75rem; border-radius: .25rem; overflow-x: auto; max-height: 60vh; white-space: pre-wrap; font-size: .85rem; }
+.log .error { color: #b00020; } .log .warning { color: #9a6700; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
+dl.facts dt { font-weight: 600; }
+.alert { border-left: 4px solid #b00020; padding: .5rem .75rem; }
+.phone-only { display: none; }
+@media (max-width: 40rem) {
+  main { padding: .75rem; }
+  table.stacks thead { display: none; }
+  table.stacks tr { display: grid; padding: .4rem 0; border-bottom: 1px solid color-mix(in srgb, CanvasText 12%, Canvas); }
+  table.stacks td { border: 0; padding: .1rem 0; }
+  .phone-only { display: inline; }
+}
+`;
