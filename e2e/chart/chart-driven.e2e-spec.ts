@@ -101,7 +101,11 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
   const ports = {} as Record<Component, number>;
   const databases = { api: '', identity: '', secrets: '' };
   let dbUrl: URL;
+  let caPem = '';
   const migrationsAfterJob: Record<string, number> = {};
+  /** The database server's count of TLS handshakes (this test's own connections are plain). */
+  let tlsAcceptsBefore = 0;
+  let tlsAcceptsAfterStart = 0;
   let migrationsJobSpecs: LaunchSpec[] = [];
   const stackRef = `stackyard/${PROJECT}/dev`;
   const markers = {
@@ -139,8 +143,17 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
     const [binary, tls] = await Promise.all([PulumiCli.binaryPath(), provideTls()]);
     const caFile = join(workDir, 'ca.pem');
     writeFileSync(caFile, tls.ca.certPem);
+    caPem = tls.ca.certPem;
 
-    db = await startMariadb();
+    // The external database serves TLS with a certificate from the installation CA for the address
+    // the URLs name (127.0.0.1); the chart's default externalDatabase.tls.enabled makes every
+    // service and the Job verify it (their URLs end in ?ssl-ca=, the CA from the e2e-db-ca ConfigMap).
+    const dbCert = await issueCertificate(tls.ca, { commonName: '127.0.0.1', ipAddresses: ['127.0.0.1'], serverAuth: true });
+    const dbCertFile = join(workDir, 'mariadb.pem');
+    const dbKeyFile = join(workDir, 'mariadb-key.pem');
+    writeFileSync(dbCertFile, dbCert.certPem);
+    writeFileSync(dbKeyFile, dbCert.keyPem, { mode: 0o600 });
+    db = await startMariadb({ reuse: false, serverArgs: [`--ssl-ca=${caFile}`, `--ssl-cert=${dbCertFile}`, `--ssl-key=${dbKeyFile}`] });
     const s3Cert = await issueCertificate(tls.ca, { commonName: 's3', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
     const s3CertFile = join(workDir, 's3.pem');
     const s3KeyFile = join(workDir, 's3-key.pem');
@@ -163,6 +176,7 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
       { kind: 'Secret', name: 'e2e-db', data: { 'api-password': dbUrl.password, 'identity-password': dbUrl.password, 'secrets-password': dbUrl.password } },
       { kind: 'Secret', name: 'e2e-s3', data: { 'access-key': s3.accessKey, 'secret-key': s3.secretKey } },
       { kind: 'ConfigMap', name: 'e2e-s3-ca', data: { 'ca.crt': tls.ca.certPem } },
+      { kind: 'ConfigMap', name: 'e2e-db-ca', data: { 'ca.crt': tls.ca.certPem } },
       { kind: 'Secret', name: 'e2e-local-key', data: { 'local-key': randomBytes(32).toString('hex') } },
     ];
     const user = decodeURIComponent(dbUrl.username);
@@ -178,6 +192,7 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
     release = new RenderedRelease(manifests, supplied);
 
     // The migrations Job: init containers one after another, then its container, each to exit 0.
+    tlsAcceptsBefore = await tlsAccepts();
     const job = materialize(release.workload('Job', `${RELEASE}-migrations`));
     migrationsJobSpecs = [...job.init, ...job.main];
     for (const container of migrationsJobSpecs) await runToCompletion(container, logDir, 120_000);
@@ -188,6 +203,7 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
       assert.equal(pod.init.length, 0, `${component}: init containers are not expected`);
       for (const container of pod.main) running.push(await startAndAwaitReady(container, logDir, 90_000));
     }
+    tlsAcceptsAfterStart = await tlsAccepts();
 
     const token = release.secretValue(`${RELEASE}-bootstrap`, 'admin-token');
     cli = new PulumiCli({ binary, caFile, accessToken: token, cwd: sharedProjectDir(PROJECT) });
@@ -202,8 +218,21 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
     if (!keepTestData()) removeTempDir(workDir);
   });
 
+  const connectAsTest = (database?: string) =>
+    createConnection({ host: dbUrl.hostname, port: Number(dbUrl.port || '3306'), user: decodeURIComponent(dbUrl.username), password: decodeURIComponent(dbUrl.password), database });
+
+  async function tlsAccepts(): Promise<number> {
+    const connection = await connectAsTest();
+    try {
+      const [rows] = await connection.query<import('mysql2').RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Ssl_accepts'");
+      return Number(rows[0]?.Value ?? Number.NaN);
+    } finally {
+      await connection.end();
+    }
+  }
+
   async function countMigrations(database: string): Promise<number> {
-    const connection = await createConnection({ host: dbUrl.hostname, port: Number(dbUrl.port || '3306'), user: decodeURIComponent(dbUrl.username), password: decodeURIComponent(dbUrl.password), database });
+    const connection = await connectAsTest(database);
     try {
       const [tables] = await connection.query<import('mysql2').RowDataPacket[]>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ?', [database]);
       const migrationTable = tables.map((t) => String(t.name)).find((n) => /migrations$/i.test(n));
@@ -222,6 +251,21 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
     );
     for (const [service, count] of Object.entries(migrationsAfterJob)) assert.ok(count > 0, `the Job applied no migration to the ${service} database`);
     for (const component of SERVICES.filter((c) => c !== 'console')) assert.equal(launchSpecOf(component).env.STACKYARD_MIGRATE_ON_START, 'false', component);
+  });
+
+  void it('connects the Job and every service to the database over TLS, verified against the CA the chart mounts', () => {
+    const databaseUsers = [...migrationsJobSpecs, ...SERVICES.filter((c) => c !== 'console').map(launchSpecOf)];
+    for (const spec of databaseUsers) {
+      const url = new URL(spec.env.STACKYARD_DATABASE_URL);
+      const caFile = url.searchParams.get('ssl-ca');
+      assert.ok(caFile, `${spec.container}: its database URL names a CA`);
+      // The manifest's /etc/stackyard/database-ca/ca.crt, as mounted for this pod from the e2e-db-ca ConfigMap.
+      assert.equal(caFile, join(spec.mounts.get('/etc/stackyard/database-ca') ?? '(not mounted)', 'ca.crt'), `${spec.container}: ssl-ca is the mounted CA`);
+      assert.equal(readFileSync(caFile, 'utf8'), caPem, `${spec.container}: the mounted CA is the one that signed the database's certificate`);
+    }
+    assert.equal(launchSpecOf('console').env.STACKYARD_DATABASE_URL, undefined, 'console-backend has no database');
+    // Each of the three Job containers and three services opened at least one connection, every one a TLS handshake.
+    assert.ok(tlsAcceptsAfterStart - tlsAcceptsBefore >= databaseUsers.length, `the database accepted ${tlsAcceptsAfterStart - tlsAcceptsBefore} TLS connections, expected at least ${databaseUsers.length}`);
   });
 
   void it('runs every service with the command line and environment of its manifest', () => {

@@ -13,6 +13,8 @@ The Deployment shared by the four services. Call with a dict:
 {{- $ctx := .ctx -}}
 {{- $c := index $ctx.Values .component -}}
 {{- $name := include "stackyard.componentName" . -}}
+{{- /* console-backend has no database; the others mount the database's CA for their URL's ssl-ca. */ -}}
+{{- $usesDatabase := has .component (list "api" "identity" "secrets") -}}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -119,9 +121,15 @@ spec:
             {{- toYaml $ctx.Values.containerSecurityContext | nindent 12 }}
           volumeMounts:
             {{- include "stackyard.tlsVolumeMounts" . | nindent 12 }}
+            {{- if and $usesDatabase (include "stackyard.databaseTls" $ctx) }}
+            {{- include "stackyard.databaseCaMount" $ctx | nindent 12 }}
+            {{- end }}
             {{- .mounts | nindent 12 }}
       volumes:
         {{- include "stackyard.tlsVolumes" . | nindent 8 }}
+        {{- if and $usesDatabase (include "stackyard.databaseTls" $ctx) }}
+        {{- include "stackyard.databaseCaVolume" $ctx | nindent 8 }}
+        {{- end }}
         {{- .volumes | nindent 8 }}
 {{- end -}}
 

@@ -119,12 +119,73 @@ imagePullSecrets:
 {{- end -}}
 
 {{/*
+TLS to the database: whether the database URLs name a CA (always with the bundled MariaDB, which
+serves only TLS; by default with an external one), and where that CA is mounted. The services
+verify the server's certificate against it and its name against the URL's host.
+*/}}
+{{- define "stackyard.databaseTls" -}}
+{{- if or .Values.mariadb.enabled .Values.externalDatabase.tls.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{- define "stackyard.databaseCaDir" -}}/etc/stackyard/database-ca{{- end -}}
+
+{{/* The `?ssl-ca=` query of the database URLs (empty when TLS to an external database is off). */}}
+{{- define "stackyard.databaseUrlQuery" -}}
+{{- if include "stackyard.databaseTls" . -}}
+{{- printf "?ssl-ca=%s/ca.crt" (include "stackyard.databaseCaDir" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The volume with the database's CA (as `ca.crt`): the bundled MariaDB's certificate Secret (only
+its `ca.crt` item, never the key), else the operator's Secret or ConfigMap. Renders nothing when
+TLS to an external database is off. Call with the root context.
+*/}}
+{{- define "stackyard.databaseCaVolume" -}}
+{{- $v := .Values -}}
+{{- $tls := $v.externalDatabase.tls -}}
+{{- if $v.mariadb.enabled -}}
+- name: database-ca
+  secret:
+    secretName: {{ include "stackyard.internalTlsSecret" (dict "ctx" . "component" "mariadb") }}
+    defaultMode: 0440
+    items:
+      - key: ca.crt
+        path: ca.crt
+{{- else if and $tls.enabled $tls.caSecret -}}
+- name: database-ca
+  secret:
+    secretName: {{ $tls.caSecret }}
+    defaultMode: 0440
+    items:
+      - key: {{ $tls.caKey }}
+        path: ca.crt
+{{- else if $tls.enabled -}}
+- name: database-ca
+  configMap:
+    name: {{ $tls.caConfigMap }}
+    items:
+      - key: {{ $tls.caKey }}
+        path: ca.crt
+{{- end -}}
+{{- end -}}
+
+{{- define "stackyard.databaseCaMount" -}}
+{{- if include "stackyard.databaseTls" . -}}
+- name: database-ca
+  mountPath: {{ include "stackyard.databaseCaDir" . }}
+  readOnly: true
+{{- end -}}
+{{- end -}}
+
+{{/*
 The environment that gives one service its database: DATABASE_PASSWORD from the Secret, then
 STACKYARD_DATABASE_URL built from it by Kubernetes' $(VAR) expansion (so the password is never in
-the manifest). Call with (dict "ctx" $ "component" "api").
+the manifest), with `?ssl-ca=` naming the mounted CA. Call with (dict "ctx" $ "component" "api").
 */}}
 {{- define "stackyard.databaseEnv" -}}
 {{- $v := .ctx.Values -}}
+{{- $query := include "stackyard.databaseUrlQuery" .ctx -}}
 {{- if $v.mariadb.enabled -}}
 {{- $names := dict "api" "stackyard_api" "identity" "stackyard_identity" "secrets" "stackyard_secrets" -}}
 - name: DATABASE_PASSWORD
@@ -133,7 +194,7 @@ the manifest). Call with (dict "ctx" $ "component" "api").
       name: {{ include "stackyard.databaseSecret" .ctx }}
       key: {{ printf "%s-password" .component }}
 - name: STACKYARD_DATABASE_URL
-  value: {{ printf "mariadb://%s:$(DATABASE_PASSWORD)@%s:3306/%s" (index $names .component) (include "stackyard.serviceHost" (dict "ctx" .ctx "component" "mariadb")) (index $names .component) | quote }}
+  value: {{ printf "mariadb://%s:$(DATABASE_PASSWORD)@%s:3306/%s%s" (index $names .component) (include "stackyard.serviceHost" (dict "ctx" .ctx "component" "mariadb")) (index $names .component) $query | quote }}
 {{- else -}}
 {{- $db := index $v.externalDatabase .component -}}
 - name: DATABASE_PASSWORD
@@ -142,7 +203,7 @@ the manifest). Call with (dict "ctx" $ "component" "api").
       name: {{ $v.externalDatabase.existingSecret }}
       key: {{ $db.passwordKey }}
 - name: STACKYARD_DATABASE_URL
-  value: {{ printf "%s://%s:$(DATABASE_PASSWORD)@%s:%v/%s" $v.externalDatabase.scheme $db.user $v.externalDatabase.host $v.externalDatabase.port $db.database | quote }}
+  value: {{ printf "%s://%s:$(DATABASE_PASSWORD)@%s:%v/%s%s" $v.externalDatabase.scheme $db.user $v.externalDatabase.host $v.externalDatabase.port $db.database $query | quote }}
 {{- end -}}
 {{- end -}}
 

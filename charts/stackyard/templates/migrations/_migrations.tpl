@@ -17,4 +17,7 @@ securityContext:
 volumeMounts:
   - name: tmp
     mountPath: /tmp
+  {{- if include "stackyard.databaseTls" .ctx }}
+  {{- include "stackyard.databaseCaMount" .ctx | nindent 2 }}
+  {{- end }}
 {{- end -}}
