@@ -76,6 +76,7 @@ provision "SimpleSAMLphp 1.19 (SAML IdP)" simplesamlphp.sh
 provision "GHES 3.19 OpenAPI (@octokit/openapi 23.0.2)" ghes-openapi.sh
 provision "scim2-tester 0.5.2 (SCIM client, PyPI)" scim2-tester.sh
 provision "rsyslog + GnuTLS driver (syslog over TLS)" rsyslog.sh
+provision "cloud-sdk-client (pulumi-cloud-sdk/go, Pulumi's REST client)" pulumi-cloud-sdk-client.sh
 provision "Chromium (Debian, unpacked) for console browser tests" chromium.sh
 provision "helm v3.22.0 (chart lint/template)" helm.sh
 provision "helm-unittest v1.1.2 (chart unit tests)" helm-unittest.sh

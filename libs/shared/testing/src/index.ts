@@ -27,4 +27,5 @@ export * from './rsyslog.peer';
 export * from './chromium.peer';
 export * from './kube-apiserver.peer';
 export * from './prometheus-text.util';
+export * from './pulumi-cloud-sdk.peer';
 export * from './helm.peer';

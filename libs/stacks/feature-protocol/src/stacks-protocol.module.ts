@@ -51,6 +51,7 @@ import { AccessGateway } from './access.gateway';
 import { OrganizationsController } from './organizations.controller';
 import { RolesController } from './roles.controller';
 import { TeamsController } from './teams.controller';
+import { OpenApiController } from './openapi/openapi.controller';
 
 export interface StacksProtocolDependencies {
   dataSource: DataSource;
@@ -66,7 +67,7 @@ export class StacksProtocolModule {
   static register(deps: StacksProtocolDependencies): DynamicModule {
     return {
       module: StacksProtocolModule,
-      controllers: [UserController, StacksController, StackAccessController, StackGrantsController, UpdatesController, StackSecretsController, AccessTokensController, OidcIssuersController, OAuthTokenController, ScimController, ScimTokenController, AuditLogsController, OrganizationsController, TeamsController, RolesController],
+      controllers: [UserController, StacksController, StackAccessController, StackGrantsController, UpdatesController, StackSecretsController, AccessTokensController, OidcIssuersController, OAuthTokenController, ScimController, ScimTokenController, AuditLogsController, OrganizationsController, TeamsController, RolesController, OpenApiController],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: OBJECT_STORE, useValue: deps.objectStore },
