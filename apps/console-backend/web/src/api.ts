@@ -68,7 +68,67 @@ export interface UpdateLogPage {
 export interface ConsoleSession {
   user: { login: string; name: string };
   organizations: string[];
+  adminOf: string[];
   csrfToken: string;
+}
+
+export const orgApiPath = (org: string) => `/console/api/orgs/${encodeURIComponent(org)}`;
+export const orgPagePath = (org: string) => `/console/orgs/${encodeURIComponent(org)}`;
+
+/** Pulumi's stack permission levels and what the console calls them. */
+export const PERMISSION_NAMES: Record<number, string> = { 101: 'Read', 102: 'Write', 103: 'Admin' };
+
+export interface TeamMember {
+  name: string;
+  githubLogin: string;
+  role: 'admin' | 'member';
+}
+export interface Team {
+  kind: string;
+  name: string;
+  displayName: string;
+  description: string;
+  members?: TeamMember[];
+  stacks?: Array<{ projectName: string; stackName: string; permission: number }>;
+  userRole: string;
+}
+export interface OrganizationMember {
+  login: string;
+  name: string;
+  role: string;
+}
+export interface AuditLogEvent {
+  timestamp: number;
+  sourceIP: string;
+  event: string;
+  description: string;
+  user: { name: string; githubLogin: string };
+  actorName: string;
+  authFailure: boolean;
+}
+export type AccessReason =
+  | { kind: 'organization-admin'; organization: string }
+  | { kind: 'organization-default'; permission: number }
+  | { kind: 'stack-creator'; login: string }
+  | { kind: 'personal-namespace'; login: string }
+  | { kind: 'grant'; via: { kind: string; team?: string }; target: { kind: string; project?: string; stack?: string; key?: string; value?: string }; permission: number }
+  | { kind: 'role'; role: { id: string; name: string }; via: { kind: string; team?: string }; target: { kind: string; project?: string; stack?: string; key?: string; value?: string }; scopes: string[] };
+export interface StackSettings {
+  tags: Record<string, string>;
+  teams: Array<{ name: string; displayName: string; permission: number }>;
+  access: { user: string; permission: number; scopes: string[]; reasons: AccessReason[]; actions: Array<{ action: string; allowed: boolean; reason?: string }> };
+  canManageAccess: boolean;
+  canChangeTags: boolean;
+}
+export interface StackResourceNode {
+  urn: string;
+  type: string;
+  name: string;
+  provider: string;
+  id?: string;
+  inputs: unknown;
+  outputs: unknown;
+  children: StackResourceNode[];
 }
 
 export interface AccessToken {

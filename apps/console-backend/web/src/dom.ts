@@ -31,3 +31,31 @@ export function duration(start: number, end: number): string {
 export function badge(result: string): HTMLSpanElement {
   return el('span', { class: `badge ${result.replace(/[^a-z-]/g, '')}` }, result);
 }
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Puts a problem where the person will hear it (an alert region), replacing what was there. */
+export function showProblem(region: HTMLElement, error: unknown): void {
+  region.replaceChildren(el('p', { class: 'alert', role: 'alert' }, messageOf(error)));
+}
+
+/** Draws the current page again (after a change), without a new history entry, announcing what changed. */
+export function refresh(notice: string): void {
+  window.dispatchEvent(new CustomEvent('console:refresh', { detail: notice }));
+}
+
+/** A select of Pulumi's stack permission levels (Read, Write, Admin). */
+export function permissionSelect(attrs: Record<string, string>, selected = 101): HTMLSelectElement {
+  return el(
+    'select',
+    attrs,
+    ...[101, 102, 103].map((level) => el('option', level === selected ? { value: String(level), selected: '' } : { value: String(level) }, ({ 101: 'Read', 102: 'Write', 103: 'Admin' } as Record<number, string>)[level])),
+  );
+}
+
+/** A form field: its label (the control's accessible name, nothing else) above the control. */
+export function field(label: string, control: HTMLInputElement | HTMLSelectElement): HTMLDivElement {
+  return el('div', { class: 'field' }, el('label', { for: control.id }, label), control);
+}

@@ -1,6 +1,9 @@
-import { ConsoleApiError, type ConsoleSession, getJson } from './api.js';
+import { ConsoleApiError, type ConsoleSession, getJson, orgPagePath } from './api.js';
+import { auditPage } from './audit-page.js';
 import { el, link } from './dom.js';
 import { stackPage, updatesPage } from './stack-page.js';
+import { stackResourcesPage, stackSettingsPage } from './stack-settings-page.js';
+import { teamPage, teamsPage } from './teams-page.js';
 import { stacksPage } from './stacks-page.js';
 import { tokensPage } from './tokens-page.js';
 import { updatePage } from './update-page.js';
@@ -10,16 +13,38 @@ const account = document.getElementById('account') as HTMLElement;
 let current: AbortController | undefined;
 
 const STACK_ROUTE = /^\/console\/stacks\/([^/]+)\/([^/]+)\/([^/]+)(?:\/updates(?:\/([^/]+))?)?\/?$/;
+const STACK_TAB_ROUTE = /^\/console\/stacks\/([^/]+)\/([^/]+)\/([^/]+)\/(settings|resources)\/?$/;
+const ORG_ROUTE = /^\/console\/orgs\/([^/]+)\/(teams|audit-log)(?:\/([^/]+))?\/?$/;
 
 /** Draws the page for the current URL; a newer navigation cancels the previous page's work. */
-async function render(): Promise<void> {
+async function render(notice?: string): Promise<void> {
   current?.abort();
   const controller = new AbortController();
   current = controller;
   const path = window.location.pathname;
   try {
     const match = STACK_ROUTE.exec(path);
-    if (match) {
+    const stackTab = STACK_TAB_ROUTE.exec(path);
+    const orgPage = ORG_ROUTE.exec(path);
+    if (stackTab) {
+      const [, org, project, stack, tab] = stackTab.map((part) => decodeURIComponent(part));
+      const route = { org, project, stack };
+      document.title = `${route.stack} ${tab} · Stackyard`;
+      if (tab === 'settings') await stackSettingsPage(main, route);
+      else await stackResourcesPage(main, route);
+    } else if (orgPage) {
+      const [, org, section, team] = orgPage.map((part) => (part === undefined ? undefined : decodeURIComponent(part)));
+      if (section === 'audit-log' && team === undefined) {
+        document.title = `Audit log · ${org!} · Stackyard`;
+        await auditPage(main, org!, new URLSearchParams(window.location.search));
+      } else if (section === 'teams' && team !== undefined) {
+        document.title = `${team} · Teams · Stackyard`;
+        await teamPage(main, org!, team);
+      } else if (section === 'teams') {
+        document.title = `Teams · ${org!} · Stackyard`;
+        await teamsPage(main, org!);
+      } else throw new Error('There is no such page.');
+    } else if (match) {
       const [, org, project, stack, updateId] = match.map((part) => (part === undefined ? undefined : decodeURIComponent(part)));
       const route = { org: org!, project: project!, stack: stack! };
       document.title = `${route.stack} · Stackyard`;
@@ -34,6 +59,7 @@ async function render(): Promise<void> {
       document.title = 'Stacks · Stackyard';
       await stacksPage(main, new URLSearchParams(window.location.search));
     }
+    if (notice) main.prepend(el('p', { class: 'notice', role: 'status', id: 'notice', tabindex: '-1' }, notice));
     main.setAttribute('data-ready', path);
   } catch (error) {
     if (controller.signal.aborted || (error instanceof ConsoleApiError && error.status === 401)) return;
@@ -56,11 +82,21 @@ document.addEventListener('click', (event) => {
 });
 window.addEventListener('console:navigate', (event) => navigate((event as CustomEvent<string>).detail));
 window.addEventListener('popstate', () => void render());
+// After a change on the page: drawn again in place, focus on the notice saying what changed.
+window.addEventListener('console:refresh', (event) => {
+  void render((event as CustomEvent<string>).detail).then(() => document.getElementById('notice')?.focus());
+});
 
 async function showAccount(): Promise<void> {
   const session = await getJson<ConsoleSession>('/console/api/session');
   const signOut = el('form', { method: 'post', action: '/logout' }, el('input', { type: 'hidden', name: 'csrf', value: session.csrfToken }), el('button', { type: 'submit' }, 'Sign out'));
   account.replaceChildren(el('span', { id: 'signed-in-as' }, session.user.login, ' '), signOut);
+  // Administrators get their organizations' teams and audit log.
+  const sections = document.querySelector('nav.sections');
+  for (const org of session.adminOf) {
+    const suffix = session.adminOf.length > 1 ? ` (${org})` : '';
+    sections?.append(' ', link(`${orgPagePath(org)}/teams`, `Teams${suffix}`), ' ', link(`${orgPagePath(org)}/audit-log`, `Audit log${suffix}`));
+  }
 }
 
 void showAccount().catch(() => undefined);

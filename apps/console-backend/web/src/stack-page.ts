@@ -7,10 +7,17 @@ export interface StackRoute {
   stack: string;
 }
 
-function tabs(route: StackRoute, current: 'overview' | 'updates'): HTMLElement {
+export function tabs(route: StackRoute, current: 'overview' | 'updates' | 'resources' | 'settings'): HTMLElement {
   const base = stackPagePath(route.org, route.project, route.stack);
   const tab = (href: string, text: string, here: boolean) => link(href, text, here ? { 'aria-current': 'page' } : {});
-  return el('nav', { class: 'tabs', 'aria-label': 'Stack' }, tab(base, 'Overview', current === 'overview'), tab(`${base}/updates`, 'Updates', current === 'updates'));
+  return el(
+    'nav',
+    { class: 'tabs', 'aria-label': 'Stack' },
+    tab(base, 'Overview', current === 'overview'),
+    tab(`${base}/updates`, 'Updates', current === 'updates'),
+    tab(`${base}/resources`, 'Resources', current === 'resources'),
+    tab(`${base}/settings`, 'Settings', current === 'settings'),
+  );
 }
 
 function changes(update: UpdateInfo): string {

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { ApiError } from '@stackyard/shared-errors';
@@ -6,7 +7,19 @@ import { ApiError } from '@stackyard/shared-errors';
 export interface ApiCaller {
   get<T>(path: string, accessToken: string, requestId?: string): Promise<T>;
   post<T>(path: string, body: unknown, accessToken: string, requestId?: string): Promise<T>;
+  patch<T>(path: string, body: unknown, accessToken: string, requestId?: string): Promise<T>;
   delete(path: string, accessToken: string, requestId?: string): Promise<void>;
+  /** A file the api sends (an audit-log export): its bytes as sent, with its type and name. */
+  file(path: string, accessToken: string, requestId?: string): Promise<ApiFile>;
+}
+
+export interface ApiFile {
+  contentType: string;
+  /** `content-encoding` as the api sent it (the audit-log export is always gzip). */
+  contentEncoding: string | undefined;
+  /** The file name from `content-disposition`, if any. */
+  fileName: string | undefined;
+  body: Buffer;
 }
 
 export const API_CALLER = Symbol('ConsoleApiCaller');
@@ -44,13 +57,47 @@ export class HttpsApiClient implements ApiCaller {
     return this.send<T>('POST', path, Buffer.from(JSON.stringify(body), 'utf8'), accessToken, requestId);
   }
 
+  patch<T>(path: string, body: unknown, accessToken: string, requestId?: string): Promise<T> {
+    return this.send<T>('PATCH', path, Buffer.from(JSON.stringify(body), 'utf8'), accessToken, requestId);
+  }
+
   async delete(path: string, accessToken: string, requestId?: string): Promise<void> {
     await this.send<unknown>('DELETE', path, undefined, accessToken, requestId);
   }
 
-  private send<T>(method: string, path: string, body: Buffer | undefined, accessToken: string, requestId: string | undefined): Promise<T> {
+  async file(path: string, accessToken: string, requestId?: string): Promise<ApiFile> {
+    const answer = await this.exchange('GET', path, undefined, accessToken, requestId, '*/*');
+    if (answer.status < 200 || answer.status >= 300) throw apiErrorOf(answer.status, answer.body.toString('utf8'));
+    const header = (name: string) => {
+      const value = answer.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const disposition = /filename="([^"]{1,200})"/.exec(header('content-disposition') ?? '');
+    return { contentType: header('content-type') ?? 'application/octet-stream', contentEncoding: header('content-encoding'), fileName: disposition?.[1], body: answer.body };
+  }
+
+  private async send<T>(method: string, path: string, body: Buffer | undefined, accessToken: string, requestId: string | undefined): Promise<T> {
+    const answer = await this.exchange(method, path, body, accessToken, requestId, 'application/vnd.pulumi+8');
+    const text = answer.body.toString('utf8');
+    if (answer.status < 200 || answer.status >= 300) throw apiErrorOf(answer.status, text);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(502, 'the api answered with something other than JSON');
+    }
+  }
+
+  private exchange(
+    method: string,
+    path: string,
+    body: Buffer | undefined,
+    accessToken: string,
+    requestId: string | undefined,
+    accept: string,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
     const url = new URL(path, this.base);
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const req = request(
         url,
         {
@@ -58,7 +105,7 @@ export class HttpsApiClient implements ApiCaller {
           agent: this.agent,
           headers: {
             ...(body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}),
-            accept: 'application/vnd.pulumi+8',
+            accept,
             authorization: `token ${accessToken}`,
             'user-agent': 'stackyard-console',
             ...(requestId ? { 'x-request-id': requestId } : {}),
@@ -73,23 +120,7 @@ export class HttpsApiClient implements ApiCaller {
             if (size > MAX_RESPONSE_BYTES) req.destroy(new Error('the api answered with more than the console reads'));
             else chunks.push(chunk);
           });
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const status = res.statusCode ?? 502;
-            if (status >= 200 && status < 300) {
-              if (text === '') {
-                resolve(undefined as T);
-                return;
-              }
-              try {
-                resolve(JSON.parse(text) as T);
-              } catch {
-                reject(new ApiError(502, 'the api answered with something other than JSON'));
-              }
-              return;
-            }
-            reject(apiErrorOf(status, text));
-          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
           res.on('error', reject);
         },
       );

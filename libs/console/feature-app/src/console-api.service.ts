@@ -18,7 +18,7 @@ import { rawStackOutput, resourceCountOf, revealSecrets, secretCiphertextsOf, ty
 import { type UpdateLogLine, updateLogLine } from './update-log';
 
 /** Organization, project and stack names as the api accepts them; anything else is refused here. */
-const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+export const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 const UPDATE_ID = /^[A-Za-z0-9-]{1,64}$/;
 const TAG_NAME = /^[A-Za-z0-9_.:/-]{1,100}$/;
 const OUTPUT_NAME = /^[A-Za-z0-9_$.-]{1,200}$/;
@@ -38,6 +38,8 @@ export interface StackRef {
 export interface ConsoleSession {
   user: { login: string; name: string };
   organizations: string[];
+  /** Organizations where the person is an administrator (the console offers their teams and audit-log pages). */
+  adminOf: string[];
   /** For `X-CSRF-Token` on the console's requests that change something. */
   csrfToken: string;
 }
@@ -69,7 +71,7 @@ export function checkedStackRef(org: string, project: string, stack: string): St
   return { org, project, stack };
 }
 
-function stackPath(ref: StackRef): string {
+export function stackPath(ref: StackRef): string {
   return `/api/stacks/${encodeURIComponent(ref.org)}/${encodeURIComponent(ref.project)}/${encodeURIComponent(ref.stack)}`;
 }
 
@@ -90,7 +92,7 @@ export class ConsoleApiService {
     const lookup = await this.sessions.lookup(request);
     if (!lookup.signedIn) throw ApiError.unauthorized('sign in to the console first');
     const { user, organizations } = lookup.session;
-    return { user: { login: user.login, name: user.name }, organizations: organizations.map((o) => o.name), csrfToken: csrfTokenFor(lookup.sessionToken) };
+    return { user: { login: user.login, name: user.name }, organizations: organizations.map((o) => o.name), adminOf: organizations.filter((o) => o.role === 'admin').map((o) => o.name), csrfToken: csrfTokenFor(lookup.sessionToken) };
   }
 
   async stacks(request: BrowserRequest, filter: { project?: string; tagName?: string; tagValue?: string; search?: string }): Promise<StackListing> {
@@ -100,7 +102,7 @@ export class ConsoleApiService {
       query.set('tagName', filter.tagName);
       if (filter.tagValue !== undefined && filter.tagValue !== '') query.set('tagValue', filter.tagValue.slice(0, 256));
     }
-    const token = await this.apiToken(request);
+    const token = await this.apiTokenFor(request);
     const all: StackSummary[] = [];
     for (let page = 0; page < MAX_STACK_PAGES; page++) {
       const listed = await this.api.get<ListStacksResponse>(`/api/user/stacks?${query.toString()}`, token, request.requestId);
@@ -115,7 +117,7 @@ export class ConsoleApiService {
   }
 
   async overview(request: BrowserRequest, ref: StackRef): Promise<StackOverview> {
-    const token = await this.apiToken(request);
+    const token = await this.apiTokenFor(request);
     const path = stackPath(ref);
     const stack = await this.api.get<StackResponse>(path, token, request.requestId);
     const [latest, exported] = await Promise.all([
@@ -126,7 +128,7 @@ export class ConsoleApiService {
   }
 
   async updates(request: BrowserRequest, ref: StackRef, page: number): Promise<{ updates: UpdateInfo[] }> {
-    const token = await this.apiToken(request);
+    const token = await this.apiTokenFor(request);
     const history = await this.api.get<{ updates: UpdateInfo[] }>(`${stackPath(ref)}/updates?page=${page}&pageSize=50`, token, request.requestId);
     // The configuration an update ran with is not the console's to show here.
     return { updates: history.updates.map(({ config: _config, environment: _environment, ...rest }) => ({ ...rest, config: {}, environment: {} })) };
@@ -135,7 +137,7 @@ export class ConsoleApiService {
   async updateLog(request: BrowserRequest, ref: StackRef, updateId: string, continuationToken: string | undefined): Promise<UpdateLogPage> {
     if (!UPDATE_ID.test(updateId)) throw ApiError.badRequest('the update id must be letters, digits and dashes');
     if (continuationToken !== undefined && (continuationToken.length > 512 || !/^[A-Za-z0-9_=.-]*$/.test(continuationToken))) throw ApiError.badRequest('invalid continuationToken');
-    const token = await this.apiToken(request);
+    const token = await this.apiTokenFor(request);
     const base = `${stackPath(ref)}/update/${encodeURIComponent(updateId)}`;
     // Status first: events read after it include everything the update wrote before it ended.
     const results = await this.api.get<UpdateResults>(base, token, request.requestId);
@@ -155,7 +157,7 @@ export class ConsoleApiService {
    */
   async revealOutput(request: BrowserRequest, ref: StackRef, name: string): Promise<{ name: string; value: unknown }> {
     if (!OUTPUT_NAME.test(name)) throw ApiError.badRequest('the output name must be 1 to 200 letters, digits or _ $ . -');
-    const token = await this.changeAllowed(request);
+    const token = await this.changeTokenFor(request);
     const path = stackPath(ref);
     const exported = await this.api.get<UntypedDeployment>(`${path}/export`, token, request.requestId);
     const output = rawStackOutput(exported.deployment, name);
@@ -168,14 +170,14 @@ export class ConsoleApiService {
 
   /** The person's own access tokens (not the console's per-session ones), newest first. */
   async tokens(request: BrowserRequest): Promise<{ tokens: AccessTokenListItem[] }> {
-    const token = await this.apiToken(request);
+    const token = await this.apiTokenFor(request);
     const listed = await this.api.get<ListAccessTokensResponse>('/api/user/tokens', token, request.requestId);
     return { tokens: listed.tokens.filter((t) => !CONSOLE_SESSION_TOKEN.test(t.name)) };
   }
 
   /** A new personal token; its value is in this answer only. */
   async createToken(request: BrowserRequest, body: unknown): Promise<CreateAccessTokenResponse> {
-    const token = await this.changeAllowed(request);
+    const token = await this.changeTokenFor(request);
     if (request.contentType !== 'application/json') throw ApiError.unsupportedMediaType('send the token request as application/json');
     const description = (body as { description?: unknown } | null)?.description;
     if (typeof description !== 'string' || description.trim() === '' || description.length > MAX_TOKEN_DESCRIPTION) {
@@ -186,18 +188,18 @@ export class ConsoleApiService {
 
   async revokeToken(request: BrowserRequest, tokenId: string): Promise<void> {
     if (!TOKEN_ID.test(tokenId)) throw ApiError.badRequest('the token id must be letters, digits and dashes');
-    const token = await this.changeAllowed(request);
+    const token = await this.changeTokenFor(request);
     await this.api.delete(`/api/user/tokens/${encodeURIComponent(tokenId)}`, token, request.requestId);
   }
 
   /** A change needs a same-origin request with this session's CSRF token; answers the session's api token. */
-  private async changeAllowed(request: BrowserRequest): Promise<string> {
+  async changeTokenFor(request: BrowserRequest): Promise<string> {
     const problem = crossSiteProblem(request.origin, request.secFetchSite, consoleOrigins(this.settings.publicOrigin, request.host, this.settings.plainHttp));
     if (problem) throw ApiError.forbidden(`refused: ${problem}`);
     const sessionToken = request.cookies.get(SESSION_COOKIE);
     if (sessionToken === undefined) throw ApiError.unauthorized('sign in to the console first');
     if (!isValidCsrfToken(sessionToken, request.csrfHeader)) throw ApiError.forbidden('the X-CSRF-Token header is missing or is not the token of this session');
-    return this.apiToken(request);
+    return this.apiTokenFor(request);
   }
 
   /** The newest update, or null for a stack that has none (the api answers 404). */
@@ -210,7 +212,8 @@ export class ConsoleApiService {
     }
   }
 
-  private async apiToken(request: BrowserRequest): Promise<string> {
+  /** The signed-in person's api token for this session (401 when there is no session). */
+  async apiTokenFor(request: BrowserRequest): Promise<string> {
     const sessionToken = request.cookies.get(SESSION_COOKIE);
     const token = sessionToken === undefined ? undefined : await this.sessionTokens.tokenFor(sessionToken, request.requestId);
     if (token === undefined) throw ApiError.unauthorized('sign in to the console first');

@@ -1,8 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CONSOLE_SIGN_IN_SETTINGS, type ConsoleSignInSettings, ConsoleSessionService, IDENTITY_CLIENT, type IdentityCaller, IdentityGateway } from '@stackyard/console-feature-sign-in';
 import { API_CALLER, type ApiCaller } from './api.client';
+import { ConsoleOrgController, ConsoleStackSettingsController } from './console-admin.controller';
 import { ConsoleApiController } from './console-api.controller';
 import { ConsoleApiService } from './console-api.service';
+import { ConsoleOrgService } from './console-org.service';
+import { ConsoleStackSettingsService } from './console-stack-settings.service';
 import { ConsoleAssets } from './console-web';
 import { CONSOLE_ASSETS, ConsoleWebController } from './console-web.controller';
 import { CONSOLE_STYLESHEET } from './console-stylesheet';
@@ -22,7 +25,7 @@ export class ConsoleAppModule {
   static register(deps: ConsoleAppDependencies): DynamicModule {
     return {
       module: ConsoleAppModule,
-      controllers: [ConsoleApiController, ConsoleWebController],
+      controllers: [ConsoleApiController, ConsoleOrgController, ConsoleStackSettingsController, ConsoleWebController],
       providers: [
         { provide: IDENTITY_CLIENT, useValue: deps.identity },
         { provide: CONSOLE_SIGN_IN_SETTINGS, useValue: deps.settings },
@@ -32,6 +35,8 @@ export class ConsoleAppModule {
         ConsoleSessionService,
         SessionApiTokens,
         ConsoleApiService,
+        ConsoleOrgService,
+        ConsoleStackSettingsService,
       ],
     };
   }

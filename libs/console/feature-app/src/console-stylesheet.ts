@@ -5,7 +5,7 @@ export const CONSOLE_STYLESHEET = `
 body { margin: 0; background: Canvas; color: CanvasText; }
 .bar { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding: .6rem 1.25rem; border-bottom: 1px solid color-mix(in srgb, CanvasText 15%, Canvas); }
 .brand { font-weight: 700; text-decoration: none; color: inherit; }
-.sections { display: flex; gap: 1rem; margin-right: auto; }
+.sections { display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin-right: auto; }
 #account { display: flex; gap: .5rem; align-items: center; }
 #account form { margin: 0; }
 .once { border-left: 4px solid #9a6700; padding: .5rem .75rem; overflow-wrap: anywhere; }
@@ -17,11 +17,12 @@ a { color: var(--accent); }
 .muted { color: var(--muted); }
 .filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin-bottom: 1rem; }
 .filters label { display: grid; gap: .2rem; font-size: .9rem; font-weight: 600; }
+.filters .field { display: grid; gap: .2rem; }
 input, select, button { font: inherit; padding: .4rem .55rem; border: 1px solid GrayText; border-radius: .25rem; background: Field; color: FieldText; }
-button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
+button { white-space: nowrap; background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
 :focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
 table { width: 100%; border-collapse: collapse; }
-th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid color-mix(in srgb, CanvasText 12%, Canvas); vertical-align: top; }
+th, td { overflow-wrap: break-word; text-align: left; padding: .45rem .5rem; border-bottom: 1px solid color-mix(in srgb, CanvasText 12%, Canvas); vertical-align: top; }
 th { font-size: .85rem; color: var(--muted); }
 .group { margin-top: 1.25rem; }
 .tabs { display: flex; gap: 1rem; margin-bottom: 1rem; border-bottom: 1px solid color-mix(in srgb, CanvasText 15%, Canvas); }
@@ -35,12 +36,25 @@ pre.log { background: color-mix(in srgb, CanvasText 6%, Canvas); padding: .75rem
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
 dl.facts dt { font-weight: 600; }
 .alert { border-left: 4px solid #b00020; padding: .5rem .75rem; }
+.notice { border-left: 4px solid #1a7f37; padding: .5rem .75rem; }
+button[aria-label^="Remove"] { background: transparent; color: #b00020; border-color: currentColor; }
+ul.tree { list-style: none; padding-left: 1.25rem; margin: .25rem 0; border-left: 1px solid color-mix(in srgb, CanvasText 15%, Canvas); }
+ul.tree.root { padding-left: 0; border-left: 0; }
+ul.tree summary { cursor: pointer; padding: .2rem 0; overflow-wrap: anywhere; }
+.resource-name { font-weight: 600; }
+pre.props { background: color-mix(in srgb, CanvasText 6%, Canvas); padding: .5rem; border-radius: .25rem; overflow-x: auto; font-size: .85rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
+tr.refused td { color: #b00020; }
 .phone-only { display: none; }
 @media (max-width: 40rem) {
   main { padding: .75rem; }
+  .bar { flex-wrap: wrap; padding: .5rem .75rem; }
   table.stacks thead { display: none; }
   table.stacks tr { display: grid; padding: .4rem 0; border-bottom: 1px solid color-mix(in srgb, CanvasText 12%, Canvas); }
   table.stacks td { border: 0; padding: .1rem 0; }
   .phone-only { display: inline; }
+  table.audit, table.members, table.grants, table.team-access, table.tags, table.teams, table.actions { display: block; overflow-x: auto; }
+  .filters .field, .filters label { width: 100%; }
+  .filters select, .filters input { max-width: 100%; }
 }
 `;

@@ -18,7 +18,7 @@ export class ConsoleWebController {
     res.status(200).end(asset.body);
   }
 
-  @Get(['', 'tokens', 'stacks', 'stacks/*path'])
+  @Get(['', 'tokens', 'stacks', 'stacks/*path', 'orgs/*path'])
   page(@Res() res: Response): void {
     res.set({ ...CONSOLE_PAGE_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     res.status(200).end(CONSOLE_INDEX_HTML);
