@@ -201,7 +201,7 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
     for (const component of SERVICES) {
       const pod = materialize(release.workload('Deployment', `${RELEASE}-${component}`));
       assert.equal(pod.init.length, 0, `${component}: init containers are not expected`);
-      for (const container of pod.main) running.push(await startAndAwaitReady(container, logDir, 90_000));
+      for (const container of pod.main) running.push(await startAndAwaitReady(container, logDir, 90_000, caPem));
     }
     tlsAcceptsAfterStart = await tlsAccepts();
 

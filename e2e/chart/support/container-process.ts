@@ -34,7 +34,7 @@ export async function runToCompletion(spec: LaunchSpec, logDir: string, timeoutM
  * the test short; the deadline is what the startup probe allows (periodSeconds × failureThreshold),
  * capped by `maxWaitMs`.
  */
-export async function startAndAwaitReady(spec: LaunchSpec, logDir: string, maxWaitMs: number): Promise<ContainerProcess> {
+export async function startAndAwaitReady(spec: LaunchSpec, logDir: string, maxWaitMs: number, caPem: string): Promise<ContainerProcess> {
   const probe = spec.readinessProbe;
   if (!probe) throw new Error(`${spec.workload} container ${spec.container} has no readiness probe`);
   const startup = spec.startupProbe;
@@ -45,7 +45,7 @@ export async function startAndAwaitReady(spec: LaunchSpec, logDir: string, maxWa
   while (Date.now() < deadline) {
     const status = proc.exitStatus();
     if (status !== undefined) throw new Error(`${spec.workload} container ${spec.container} ended (${status}) before it was ready\n${proc.logTail(40)}`);
-    last = await runProbe(probe, spec);
+    last = await runProbe(probe, spec, caPem);
     if (last === 'ok') return { spec, process: proc };
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -53,21 +53,23 @@ export async function startAndAwaitReady(spec: LaunchSpec, logDir: string, maxWa
   throw new Error(`${spec.workload} container ${spec.container} was not ready in time (last probe: ${last})\n${proc.logTail(40)}`);
 }
 
-/** One probe attempt: `ok`, or why it failed. */
-export function runProbe(probe: Probe, spec: LaunchSpec): Promise<string> {
+/** One probe attempt: `ok`, or why it failed. `caPem` is the installation's CA, which the listener's certificate must chain to. */
+export function runProbe(probe: Probe, spec: LaunchSpec, caPem: string): Promise<string> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
-  if (probe.httpGet) return httpGetProbe(probe.httpGet, spec, timeoutMs);
+  if (probe.httpGet) return httpGetProbe(probe.httpGet, spec, timeoutMs, caPem);
   if (probe.exec) return execProbe(probe.exec.command, spec, timeoutMs);
   throw new Error(`${spec.workload}: unsupported probe ${JSON.stringify(probe)}`);
 }
 
-function httpGetProbe(get: NonNullable<Probe['httpGet']>, spec: LaunchSpec, timeoutMs: number): Promise<string> {
+function httpGetProbe(get: NonNullable<Probe['httpGet']>, spec: LaunchSpec, timeoutMs: number, caPem: string): Promise<string> {
   const port = typeof get.port === 'number' ? get.port : spec.ports.get(get.port);
   if (port === undefined) throw new Error(`${spec.workload}: probe port ${String(get.port)} is not a named port of the container`);
   if ((get.scheme ?? 'HTTP') !== 'HTTPS') throw new Error(`${spec.workload}: the services only speak TLS, yet the probe uses ${get.scheme ?? 'HTTP'}`);
   return new Promise((resolve) => {
-    // The kubelet does not verify the certificate of an HTTPS probe; neither does this.
-    const req = request({ host: '127.0.0.1', port, path: get.path ?? '/', method: 'GET', rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
+    // Stricter than the kubelet, which does not verify an HTTPS probe: the certificate must chain to
+    // the installation's CA. The address is loopback, not one of the certificate's names, so only
+    // the name check is left out.
+    const req = request({ host: '127.0.0.1', port, path: get.path ?? '/', method: 'GET', ca: caPem, checkServerIdentity: () => undefined, timeout: timeoutMs }, (res) => {
       res.resume();
       const code = res.statusCode ?? 0;
       // The kubelet counts 200–399 as success.
