@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
@@ -84,10 +84,17 @@ export async function collectStoredBytes(started: StartedSuite): Promise<StoredB
   const dataDir = started.suite.dataDir;
   for (const file of filesUnder(dataDir)) {
     const path = relative(dataDir, file).split(sep).join('/');
-    const bytes = readFileSync(file);
+    // The suite keeps running while it is scanned: a file listed a moment ago may be gone (a
+    // renamed temporary file, a removed -wal), and then there is nothing left of it to scan.
+    const bytes = readIfStillThere(file);
+    if (bytes === undefined) continue;
     result.counts.files++;
     result.counts.fileBytes += bytes.length;
-    addWithInflated({ where: `file ${path}`, store: storeOfDataDirFile(path), bytes }, path);
+    const store = storeOfDataDirFile(path);
+    // A disk object being written is still a temporary file; it is scanned for the markers like
+    // everything else, but it is not an object yet, so it is not held to the sealed envelope.
+    const inFlight = store === 'object-store' && basename(path).startsWith(DISK_STORE_TEMP_PREFIX);
+    addWithInflated({ where: `file ${path}${inFlight ? ' (being written)' : ''}`, store: inFlight ? 'data-dir' : store, bytes }, path);
   }
 
   if (started.external) {
@@ -105,6 +112,18 @@ export async function collectStoredBytes(started: StartedSuite): Promise<StoredB
     }
   }
   return result;
+}
+
+/** The disk object store writes each object to a temporary file of this prefix, then renames it. */
+const DISK_STORE_TEMP_PREFIX = '.stackyard-tmp-';
+
+function readIfStillThere(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 function filesUnder(dir: string): string[] {

@@ -22,6 +22,10 @@ async function render(notice?: string): Promise<void> {
   const controller = new AbortController();
   current = controller;
   const path = window.location.pathname;
+  // Until this page is drawn, nothing says "ready": what is on screen belongs to the previous URL.
+  main.removeAttribute('data-ready');
+  main.removeAttribute('data-ready-search');
+  main.setAttribute('aria-busy', 'true');
   try {
     const match = STACK_ROUTE.exec(path);
     const stackTab = STACK_TAB_ROUTE.exec(path);
@@ -59,11 +63,15 @@ async function render(notice?: string): Promise<void> {
       document.title = 'Stacks · Stackyard';
       await stacksPage(main, new URLSearchParams(window.location.search));
     }
+    if (controller.signal.aborted) return;
     if (notice) main.prepend(el('p', { class: 'notice', role: 'status', id: 'notice', tabindex: '-1' }, notice));
     main.setAttribute('data-ready', path);
+    main.setAttribute('data-ready-search', window.location.search);
+    main.removeAttribute('aria-busy');
   } catch (error) {
     if (controller.signal.aborted || (error instanceof ConsoleApiError && error.status === 401)) return;
     const message = error instanceof Error ? error.message : String(error);
+    main.removeAttribute('aria-busy');
     main.replaceChildren(el('h1', {}, 'Something went wrong'), el('p', { class: 'alert', role: 'alert' }, message), el('p', {}, link('/console/', 'All stacks')));
   }
 }
