@@ -11,6 +11,8 @@ import { updatePage } from './update-page.js';
 const main = document.getElementById('app') as HTMLElement;
 const account = document.getElementById('account') as HTMLElement;
 let current: AbortController | undefined;
+/** The path and query of the page drawn last. */
+let drawnFor = '';
 
 const STACK_ROUTE = /^\/console\/stacks\/([^/]+)\/([^/]+)\/([^/]+)(?:\/updates(?:\/([^/]+))?)?\/?$/;
 const STACK_TAB_ROUTE = /^\/console\/stacks\/([^/]+)\/([^/]+)\/([^/]+)\/(settings|resources)\/?$/;
@@ -22,6 +24,7 @@ async function render(notice?: string): Promise<void> {
   const controller = new AbortController();
   current = controller;
   const path = window.location.pathname;
+  drawnFor = path + window.location.search;
   // Until this page is drawn, nothing says "ready": what is on screen belongs to the previous URL.
   main.removeAttribute('data-ready');
   main.removeAttribute('data-ready-search');
@@ -68,6 +71,8 @@ async function render(notice?: string): Promise<void> {
     main.setAttribute('data-ready', path);
     main.setAttribute('data-ready-search', window.location.search);
     main.removeAttribute('aria-busy');
+    // What the console benchmark reads: when the page was first usable, from navigation start.
+    if (performance.getEntriesByName('stackyard:ready').length === 0) performance.mark('stackyard:ready', { detail: path });
   } catch (error) {
     if (controller.signal.aborted || (error instanceof ConsoleApiError && error.status === 401)) return;
     const message = error instanceof Error ? error.message : String(error);
@@ -89,7 +94,10 @@ document.addEventListener('click', (event) => {
   navigate(target.href);
 });
 window.addEventListener('console:navigate', (event) => navigate((event as CustomEvent<string>).detail));
-window.addEventListener('popstate', () => void render());
+// A fragment link (the skip link) changes only the hash: the page on screen is still the right one.
+window.addEventListener('popstate', () => {
+  if (window.location.pathname + window.location.search !== drawnFor) void render();
+});
 // After a change on the page: drawn again in place, focus on the notice saying what changed.
 window.addEventListener('console:refresh', (event) => {
   void render((event as CustomEvent<string>).detail).then(() => document.getElementById('notice')?.focus());

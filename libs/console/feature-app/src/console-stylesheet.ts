@@ -1,7 +1,9 @@
 /** The console's styles: system fonts only (nothing to fetch), light and dark, readable at 1280 px and phone width. */
 export const CONSOLE_STYLESHEET = `
-:root { color-scheme: light dark; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-height: 1.45; --accent: #1f5fbf; --muted: GrayText; }
+:root { color-scheme: light dark; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-height: 1.45; --accent: #1f5fbf; --muted: light-dark(#595959, #b3b3b3); }
 * { box-sizing: border-box; }
+.skip { position: absolute; left: .5rem; top: -3rem; padding: .4rem .75rem; background: Canvas; z-index: 10; }
+.skip:focus { top: .5rem; }
 body { margin: 0; background: Canvas; color: CanvasText; }
 .bar { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding: .6rem 1.25rem; border-bottom: 1px solid color-mix(in srgb, CanvasText 15%, Canvas); }
 .brand { font-weight: 700; text-decoration: none; color: inherit; }
@@ -53,7 +55,8 @@ tr.refused td { color: #b00020; }
   table.stacks tr { display: grid; padding: .4rem 0; border-bottom: 1px solid color-mix(in srgb, CanvasText 12%, Canvas); }
   table.stacks td { border: 0; padding: .1rem 0; }
   .phone-only { display: inline; }
-  table.audit, table.members, table.grants, table.team-access, table.tags, table.teams, table.actions { display: block; overflow-x: auto; }
+  /* Wide tables scroll inside themselves, never the page (the stacks list turns into cards above). */
+  main table:not(.stacks) { display: block; overflow-x: auto; }
   .filters .field, .filters label { width: 100%; }
   .filters select, .filters input { max-width: 100%; }
 }

@@ -38,6 +38,7 @@ export const CONSOLE_INDEX_HTML = `<!doctype html>
 <script type="module" src="/console/assets/main.js"></script>
 </head>
 <body>
+<a class="skip" href="#app">Skip to content</a>
 <header class="bar"><a class="brand" href="/console/" data-nav>Stackyard</a><nav aria-label="Console" class="sections"><a href="/console/" data-nav>Stacks</a> <a href="/console/tokens" data-nav>Access tokens</a></nav><nav aria-label="Account" id="account"></nav></header>
 <main id="app" tabindex="-1"><p class="muted">Loading…</p></main>
 </body>
