@@ -5,6 +5,7 @@ import { BACKEND_IDS, BACKEND_TITLES, type BackendId, maxSizeOf, type StackyardM
 import { type BenchResults, type OpMeasurement, REPORT_FILE, WORKLOAD_OPS, type WorkloadOp } from './results';
 import { MiB } from './stats';
 import { secretsSection } from './secrets/report';
+import { consoleSection } from './console/report';
 
 const OP_TITLES: Record<WorkloadOp, string> = {
   up: '`pulumi up`: create N resources',
@@ -284,8 +285,8 @@ ${results.backends.map((b) => `- **${b.title}**: ${b.notes.join('; ')}${b.journa
 ${serverSection(results)}${failuresSection(results)}`;
 }
 
-/** BENCHMARKS.md: the main results, then the secrets benchmark's section when it has been run. */
+/** BENCHMARKS.md: the main results, then the secrets and console benchmarks' sections when they have been run. */
 export function writeReport(results: BenchResults, file = REPORT_FILE): void {
-  const secrets = secretsSection();
-  writeFileSync(file, renderReport(results) + (secrets ? `\n${secrets}` : ''));
+  const sections = [secretsSection(), consoleSection()].filter((section) => section !== undefined);
+  writeFileSync(file, renderReport(results) + sections.map((section) => `\n${section}`).join(''));
 }

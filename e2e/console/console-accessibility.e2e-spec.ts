@@ -102,6 +102,7 @@ void describe(`the console's pages are accessible — ${MODE_TITLES.embedded}`, 
       `/console/orgs/${ORG}/teams`,
       `/console/orgs/${ORG}/teams/operators`,
       `/console/orgs/${ORG}/audit-log`,
+      `/console/orgs/${ORG}/tokens`,
     ];
   };
 

@@ -138,4 +138,13 @@ export interface AccessToken {
   created: string;
   lastUsed: number;
   expires: number;
+  /** Organization tokens: acts as an organization admin. */
+  admin?: boolean;
+  createdBy?: string | null;
+}
+
+/** A created token: its value is in this answer only. */
+export interface CreatedAccessToken {
+  id: string;
+  tokenValue: string;
 }

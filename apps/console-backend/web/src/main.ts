@@ -6,6 +6,7 @@ import { stackResourcesPage, stackSettingsPage } from './stack-settings-page.js'
 import { teamPage, teamsPage } from './teams-page.js';
 import { stacksPage } from './stacks-page.js';
 import { tokensPage } from './tokens-page.js';
+import { orgTokensPage } from './org-tokens-page.js';
 import { updatePage } from './update-page.js';
 
 const main = document.getElementById('app') as HTMLElement;
@@ -16,6 +17,7 @@ let drawnFor = '';
 
 const STACK_ROUTE = /^\/console\/stacks\/([^/]+)\/([^/]+)\/([^/]+)(?:\/updates(?:\/([^/]+))?)?\/?$/;
 const STACK_TAB_ROUTE = /^\/console\/stacks\/([^/]+)\/([^/]+)\/([^/]+)\/(settings|resources)\/?$/;
+const ORG_TOKENS_ROUTE = /^\/console\/orgs\/([^/]+)\/tokens\/?$/;
 const ORG_ROUTE = /^\/console\/orgs\/([^/]+)\/(teams|audit-log)(?:\/([^/]+))?\/?$/;
 
 /** Draws the page for the current URL; a newer navigation cancels the previous page's work. */
@@ -33,7 +35,12 @@ async function render(notice?: string): Promise<void> {
     const match = STACK_ROUTE.exec(path);
     const stackTab = STACK_TAB_ROUTE.exec(path);
     const orgPage = ORG_ROUTE.exec(path);
-    if (stackTab) {
+    const orgTokens = ORG_TOKENS_ROUTE.exec(path);
+    if (orgTokens) {
+      const org = decodeURIComponent(orgTokens[1]);
+      document.title = `Access tokens · ${org} · Stackyard`;
+      await orgTokensPage(main, org);
+    } else if (stackTab) {
       const [, org, project, stack, tab] = stackTab.map((part) => decodeURIComponent(part));
       const route = { org, project, stack };
       document.title = `${route.stack} ${tab} · Stackyard`;
@@ -112,6 +119,7 @@ async function showAccount(): Promise<void> {
   for (const org of session.adminOf) {
     const suffix = session.adminOf.length > 1 ? ` (${org})` : '';
     sections?.append(' ', link(`${orgPagePath(org)}/teams`, `Teams${suffix}`), ' ', link(`${orgPagePath(org)}/audit-log`, `Audit log${suffix}`));
+    sections?.append(' ', link(`${orgPagePath(org)}/tokens`, `Organization tokens${suffix}`));
   }
 }
 

@@ -1,4 +1,5 @@
 import { getJson, type OrganizationMember, orgApiPath, orgPagePath, PERMISSION_NAMES, sendJson, stackPagePath, type StackSummary, type Team } from './api.js';
+import { machineTokensSection } from './machine-tokens.js';
 import { el, field, link, permissionSelect, refresh, showProblem } from './dom.js';
 
 /** Sends one change and draws the page again with `notice`; a refusal is shown in `problems`. */
@@ -126,6 +127,7 @@ export async function teamPage(main: HTMLElement, org: string, teamName: string)
 
   const table = (cls: string, headings: string[], rows: HTMLElement[], empty: string) =>
     rows.length ? el('table', { class: cls }, el('thead', {}, el('tr', {}, ...headings.map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...rows)) : el('p', { class: 'muted' }, empty);
+  const tokens = await machineTokensSection({ apiPath: `${teamPath}/tokens`, title: 'Team tokens', idPrefix: 'team-tokens', offerAdmin: false });
   main.replaceChildren(
     el('h1', {}, team.displayName || team.name),
     el('p', {}, link(`${orgPagePath(org)}/teams`, `All teams of ${org}`)),
@@ -137,5 +139,6 @@ export async function teamPage(main: HTMLElement, org: string, teamName: string)
     el('h2', { id: 'stacks-heading' }, 'Stacks'),
     table('grants', ['Stack', 'Permission', ''], stackRows, 'The team has access to no stack.'),
     stackForm,
+    tokens,
   );
 }

@@ -4,6 +4,8 @@ import { API_CALLER, type ApiCaller } from './api.client';
 import { ConsoleOrgController, ConsoleStackSettingsController } from './console-admin.controller';
 import { ConsoleApiController } from './console-api.controller';
 import { ConsoleApiService } from './console-api.service';
+import { ConsoleMachineTokensController } from './console-machine-tokens.controller';
+import { ConsoleMachineTokensService } from './console-machine-tokens.service';
 import { ConsoleOrgService } from './console-org.service';
 import { ConsoleStackSettingsService } from './console-stack-settings.service';
 import { ConsoleAssets } from './console-web';
@@ -25,7 +27,7 @@ export class ConsoleAppModule {
   static register(deps: ConsoleAppDependencies): DynamicModule {
     return {
       module: ConsoleAppModule,
-      controllers: [ConsoleApiController, ConsoleOrgController, ConsoleStackSettingsController, ConsoleWebController],
+      controllers: [ConsoleApiController, ConsoleOrgController, ConsoleStackSettingsController, ConsoleMachineTokensController, ConsoleWebController],
       providers: [
         { provide: IDENTITY_CLIENT, useValue: deps.identity },
         { provide: CONSOLE_SIGN_IN_SETTINGS, useValue: deps.settings },
@@ -37,6 +39,7 @@ export class ConsoleAppModule {
         ConsoleApiService,
         ConsoleOrgService,
         ConsoleStackSettingsService,
+        ConsoleMachineTokensService,
       ],
     };
   }
