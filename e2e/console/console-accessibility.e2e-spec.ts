@@ -9,6 +9,7 @@ import { runProgram } from '../support/program';
 import { RestClient } from '../support/rest';
 import { MODE_TITLES, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
 import { initStack, sharedProjectDir } from '../access/support/project';
+import { ldapDirectories, signInWithPassword } from './support/console-browser';
 
 /**
  * Issue 8, "accessible": every main page of the console checked by axe-core (Deque's rules engine,
@@ -50,10 +51,6 @@ after(async () => {
   await slapd?.stop();
 });
 
-function directories(): string {
-  const ldap = { kind: 'openldap', url: slapd.ldapsUrl, caCertificates: slapd.caPem, bindDn: slapd.serviceBindDn, bindPassword: slapd.servicePassword, userBaseDn: slapd.peopleDn };
-  return JSON.stringify([{ id: 'corp', displayName: 'Corporate LDAP', organization: ORG, teamMappings: [], ldap }]);
-}
 
 /** axe's findings, one line per element, for an assertion message. */
 function describeViolations(violations: readonly AxeViolation[]): string {
@@ -67,18 +64,7 @@ void describe(`the console's pages are accessible — ${MODE_TITLES.embedded}`, 
   const ref = (stack: string) => `${ORG}/${PROJECT}/${stack}`;
   const stackPath = `/console/stacks/${ORG}/${PROJECT}/web`;
 
-  const signIn = async (size?: { width: number; height: number }): Promise<RecordedPage> => {
-    const recorded = await chromium!.newPage(size);
-    const { page } = recorded;
-    await page.goto(`${consoleOrigin}/console/`);
-    await page.waitForURL(/\/login\?next=%2Fconsole%2F/);
-    await page.getByLabel('Username').fill(slapd.users.alice.username);
-    await page.getByLabel('Password').fill(slapd.users.alice.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${consoleOrigin}/console/`);
-    await page.locator('main[data-ready="/console/"]').waitFor();
-    return recorded;
-  };
+  const signIn = (size?: { width: number; height: number }): Promise<RecordedPage> => signInWithPassword(chromium!, consoleOrigin, slapd.users.alice.username, slapd.users.alice.password, size);
   /** Runs axe on what is on screen now; `evaluate` runs in the page's main world without being a script the CSP would refuse. */
   const audit = async (recorded: RecordedPage): Promise<AxeResults> => {
     await recorded.page.evaluate(AXE_SOURCE);
@@ -108,7 +94,7 @@ void describe(`the console's pages are accessible — ${MODE_TITLES.embedded}`, 
 
   before(async () => {
     let binary: string;
-    [binary, started] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode('embedded', { serviceEnv: { identity: { STACKYARD_DIRECTORIES: directories() } } })]);
+    [binary, started] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode('embedded', { serviceEnv: { identity: { STACKYARD_DIRECTORIES: ldapDirectories(slapd, ORG) } } })]);
     assert.equal(started.suite.org, ORG);
     trustInstallationCa(started.suite.caFile);
     consoleOrigin = new URL(started.suite.consoleUrl).origin;

@@ -9,6 +9,7 @@ import { runProgram } from '../support/program';
 import { RestClient } from '../support/rest';
 import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
 import { initStack, sharedProjectDir } from '../access/support/project';
+import { assertOnlyOwnOrigin as assertOwnOrigin, ldapDirectories, signInWithPassword } from './support/console-browser';
 
 /**
  * Issue 8, organization settings → access tokens: an organization admin creates an organization
@@ -32,10 +33,6 @@ after(async () => {
   await slapd?.stop();
 });
 
-function directories(): string {
-  const ldap = { kind: 'openldap', url: slapd.ldapsUrl, caCertificates: slapd.caPem, bindDn: slapd.serviceBindDn, bindPassword: slapd.servicePassword, userBaseDn: slapd.peopleDn };
-  return JSON.stringify([{ id: 'corp', displayName: 'Corporate LDAP', organization: ORG, teamMappings: [], ldap }]);
-}
 
 for (const mode of selectedModes()) {
   void describe(`organization and team access tokens in the web console — ${MODE_TITLES[mode]}`, { timeout: 15 * 60_000 }, () => {
@@ -45,18 +42,7 @@ for (const mode of selectedModes()) {
     let binary: string;
     const ref = (stack: string) => `${ORG}/${PROJECT}/${stack}`;
 
-    const signIn = async (username: string, password: string): Promise<RecordedPage> => {
-      const recorded = await chromium!.newPage();
-      const { page } = recorded;
-      await page.goto(`${consoleOrigin}/console/`);
-      await page.waitForURL(/\/login\?next=%2Fconsole%2F/);
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(`${consoleOrigin}/console/`);
-      await page.locator('main[data-ready="/console/"]').waitFor();
-      return recorded;
-    };
+    const signIn = (username: string, password: string, size?: { width: number; height: number }): Promise<RecordedPage> => signInWithPassword(chromium!, consoleOrigin, username, password, size);
     const cliWith = async (token: string): Promise<PulumiCli> => {
       const cli = new PulumiCli({ binary, caFile: started.suite.caFile, accessToken: token, cwd: tempDir('stackyard-e2e-console-machine-token') });
       await cli.login(started.suite.apiUrl);
@@ -71,13 +57,10 @@ for (const mode of selectedModes()) {
       }
       return result;
     };
-    const assertOnlyOwnOrigin = (recorded: RecordedPage) => {
-      const elsewhere = recorded.requests.filter((url) => !url.startsWith(`${consoleOrigin}/`));
-      assert.deepEqual(elsewhere, [], 'every request the page made went to the console itself');
-    };
+    const assertOnlyOwnOrigin = (recorded: RecordedPage) => assertOwnOrigin(recorded, consoleOrigin);
 
     before(async () => {
-      [binary, started] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode(mode, { serviceEnv: { identity: { STACKYARD_DIRECTORIES: directories() } } })]);
+      [binary, started] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode(mode, { serviceEnv: { identity: { STACKYARD_DIRECTORIES: ldapDirectories(slapd, ORG) } } })]);
       assert.equal(started.suite.org, ORG);
       trustInstallationCa(started.suite.caFile);
       consoleOrigin = new URL(started.suite.consoleUrl).origin;

@@ -11,6 +11,7 @@ import { runProgram, startProgram } from '../support/program';
 import { RestClient } from '../support/rest';
 import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
 import { initStack, sharedProjectDir } from '../access/support/project';
+import { assertOnlyOwnOrigin as assertOwnOrigin, ldapDirectories, signInWithPassword } from './support/console-browser';
 
 /**
  * Issue 8, administration in the console, in Debian's Chromium against the real services: an
@@ -36,10 +37,6 @@ after(async () => {
   await slapd?.stop();
 });
 
-function directories(): string {
-  const ldap = { kind: 'openldap', url: slapd.ldapsUrl, caCertificates: slapd.caPem, bindDn: slapd.serviceBindDn, bindPassword: slapd.servicePassword, userBaseDn: slapd.peopleDn };
-  return JSON.stringify([{ id: 'corp', displayName: 'Corporate LDAP', organization: ORG, teamMappings: [], ldap }]);
-}
 
 for (const mode of selectedModes()) {
   void describe(`administration in the web console in Chromium — ${MODE_TITLES[mode]}`, { timeout: 20 * 60_000 }, () => {
@@ -54,23 +51,8 @@ for (const mode of selectedModes()) {
     const shot = async (page: RecordedPage, name: string) => {
       await page.page.screenshot({ path: join(ARTIFACTS, `${mode}-${name}.png`), fullPage: true });
     };
-    const signIn = async (username: string, password: string, size?: { width: number; height: number }): Promise<RecordedPage> => {
-      const recorded = await chromium!.newPage(size);
-      const { page } = recorded;
-      await page.goto(`${consoleOrigin}/console/`);
-      await page.waitForURL(/\/login\?next=%2Fconsole%2F/);
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(`${consoleOrigin}/console/`);
-      await page.locator('main[data-ready="/console/"]').waitFor();
-      return recorded;
-    };
-    const assertOnlyOwnOrigin = (recorded: RecordedPage) => {
-      const elsewhere = recorded.requests.filter((url) => !url.startsWith(`${consoleOrigin}/`));
-      assert.deepEqual(elsewhere, [], 'every request the page made went to the console itself');
-      assert.ok(recorded.requests.length > 3, 'the page did make requests');
-    };
+    const signIn = (username: string, password: string, size?: { width: number; height: number }): Promise<RecordedPage> => signInWithPassword(chromium!, consoleOrigin, username, password, size);
+    const assertOnlyOwnOrigin = (recorded: RecordedPage) => assertOwnOrigin(recorded, consoleOrigin);
     /** carol's real `pulumi up` on the shared stack (the Automation API runs the CLI). */
     const carolUp = async () => {
       generation += 1;
@@ -81,7 +63,7 @@ for (const mode of selectedModes()) {
 
     before(async () => {
       let binary: string;
-      [binary, started] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode(mode, { serviceEnv: { identity: { STACKYARD_DIRECTORIES: directories() } } })]);
+      [binary, started] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode(mode, { serviceEnv: { identity: { STACKYARD_DIRECTORIES: ldapDirectories(slapd, ORG) } } })]);
       assert.equal(started.suite.org, ORG);
       trustInstallationCa(started.suite.caFile);
       consoleOrigin = new URL(started.suite.consoleUrl).origin;
