@@ -178,6 +178,26 @@ void describe(`the console's pages are accessible — ${MODE_TITLES.embedded}`, 
     await alice.context.close();
   });
 
+  void it('shows progress while a page takes more than a moment, and says ready only when it is drawn', async () => {
+    const alice = await signIn();
+    const { page } = alice;
+    const busyLine = `getComputedStyle(document.getElementById('app'), '::before').visibility`;
+    // The real answer, held back for 1.5 s on its way to the page.
+    await page.route(/\/console\/api\/stacks\?/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.getByRole('link', { name: 'Stacks', exact: true }).click();
+    await page.locator('main[aria-busy="true"]').waitFor();
+    await page.waitForTimeout(700);
+    assert.equal(await page.evaluate<string>(busyLine), 'visible', 'the progress line shows after 300 ms');
+    assert.equal(await page.locator('main[data-ready]').count(), 0, 'nothing says ready while loading');
+    await page.locator('main[data-ready="/console/"]').waitFor();
+    assert.equal(await page.locator('main[aria-busy]').count(), 0);
+    await page.unroute(/\/console\/api\/stacks\?/);
+    await alice.context.close();
+  });
+
   void it('shows every main page at 1280×800 and at a phone’s width without sideways scrolling', async () => {
     for (const size of [
       { width: 1280, height: 800 },

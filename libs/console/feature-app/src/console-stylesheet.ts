@@ -13,6 +13,11 @@ body { margin: 0; background: Canvas; color: CanvasText; }
 .once { border-left: 4px solid #9a6700; padding: .5rem .75rem; overflow-wrap: anywhere; }
 main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; }
 main:focus { outline: none; }
+/* While a page loads: a moving line, only after 300 ms so quick pages do not flash it. */
+main[aria-busy="true"] { cursor: progress; }
+main[aria-busy="true"]::before { content: ""; display: block; height: 3px; margin-bottom: .5rem; visibility: hidden; background: linear-gradient(90deg, transparent 30%, var(--accent) 50%, transparent 70%); background-size: 300% 100%; animation: busy 1.2s linear .3s infinite; }
+@keyframes busy { from { visibility: visible; background-position: 100% 0; } to { visibility: visible; background-position: 0 0; } }
+@media (prefers-reduced-motion: reduce) { main[aria-busy="true"]::before { animation: none; visibility: visible; background: var(--accent); opacity: .4; } }
 h1 { font-size: 1.4rem; margin: .5rem 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 a { color: var(--accent); }
