@@ -65,7 +65,9 @@ for (const mode of selectedModes()) {
     void it('members (members.go): add with {role}, 409 when already in, list both rosters, set roles by fgaRoleId, remove', async () => {
       await ok('DELETE', `/api/orgs/${org}/members/erin`, admin());
       // addMemberToOrgReq
-      assert.equal((await rest('POST', `/api/orgs/${org}/members/erin`, admin(), { role: 'member' })).status, 204);
+      const added = await rest<{ role: string; user: { githubLogin: string } }>('POST', `/api/orgs/${org}/members/erin`, admin(), { role: 'member' });
+      assert.equal(added.status, 200);
+      assert.deepEqual([added.body.role, added.body.user.githubLogin], ['member', 'erin'], 'answers the new member, as Pulumi does');
       // Already a member: 409, which the provider's Create treats as "adopt".
       assert.equal((await rest('POST', `/api/orgs/${org}/members/erin`, admin(), { role: 'member' })).status, 409);
       for (const type of ['backend', 'frontend']) {

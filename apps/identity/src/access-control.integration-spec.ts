@@ -17,6 +17,7 @@ import {
   type ListRolesResponse,
   type ListTeamsResponse,
   type MemberAccessResponse,
+  type OrganizationMemberResponse,
   type OrganizationMetadataResponse,
   type OrganizationResponse,
   type Principal,
@@ -175,7 +176,8 @@ for (const engine of databaseEngines()) {
 
       void it('adds existing users, changes roles (built-in and custom, as fgaRoleId) and removes members; only admins make admins', async () => {
         await rejectsWithStatus(op('members/add', tokens['bob'], { login: 'outsider', request: { role: 'member' } }), 403, /'member:manage'/);
-        await op('members/add', adminToken, { login: 'outsider', request: { role: 'member' } });
+        const added = await op<OrganizationMemberResponse>('members/add', adminToken, { login: 'outsider', request: { role: 'member' } });
+        assert.deepEqual([added.role, added.user.githubLogin, added.fgaRole.name], ['member', 'outsider', 'Member'], 'answers the new member');
         await rejectsWithStatus(op('members/add', adminToken, { login: 'outsider', request: { role: 'member' } }), 409, /already a member/);
         await rejectsWithStatus(op('members/add', adminToken, { login: 'nobody', request: { role: 'member' } }), 404, /User 'nobody' not found/);
         await rejectsWithStatus(op('members/add', adminToken, { login: 'bob', request: { role: 'billing-manager' } }), 400, /billing-manager is not supported/);

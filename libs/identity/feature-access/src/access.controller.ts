@@ -6,6 +6,7 @@ import type {
   ListRolesResponse,
   ListTeamsResponse,
   MemberAccessResponse,
+  OrganizationMemberResponse,
   OrganizationMetadataResponse,
   OrganizationResponse,
   RoleHoldersResponse,
@@ -61,8 +62,8 @@ export class AccessController {
   }
 
   @Post(op('members/add'))
-  @HttpCode(204)
-  addMember(@Param('org') org: string, @Body() body: AccessOperationRequest): Promise<void> {
+  @HttpCode(200)
+  addMember(@Param('org') org: string, @Body() body: AccessOperationRequest): Promise<OrganizationMemberResponse> {
     return this.organizations.addMember(org, body);
   }
 

@@ -6,6 +6,7 @@ import type {
   AccessOperationRequest,
   ListOrganizationMembersResponse,
   MemberAccessResponse,
+  OrganizationMemberResponse,
   OrganizationMetadataResponse,
   OrganizationResponse,
   OrgRole,
@@ -77,18 +78,21 @@ export class OrganizationsService {
     };
   }
 
-  async addMember(org: string, body: AccessOperationRequest): Promise<void> {
+  /** Answers the new member, as Pulumi's AddOrganizationMember does. */
+  async addMember(org: string, body: AccessOperationRequest): Promise<OrganizationMemberResponse> {
     const ctx = await this.actors.context(org, body);
     this.actors.require(ctx, 'member:manage');
     const role = badRequest(() => parseAddMember(body.request));
     if (role === 'admin') this.requireAdmin(ctx, 'make someone an admin');
-    const login = await this.database.transaction(async (repos) => {
+    const member = await this.database.transaction(async (repos) => {
       const user = await this.user(repos, body.login);
       if (await repos.memberships.find(ctx.org.id, user.id)) throw ApiError.conflict(`'${user.login}' is already a member of organization '${ctx.org.name}'`);
-      await repos.memberships.insert({ orgId: ctx.org.id, userId: user.id, role, roleId: null, createdAt: Date.now() });
-      return user.login;
+      const createdAt = Date.now();
+      await repos.memberships.insert({ orgId: ctx.org.id, userId: user.id, role, roleId: null, createdAt });
+      return { userId: user.id, login: user.login, name: user.name, email: user.email, avatarUrl: user.avatarUrl, role, roleId: null, createdAt };
     });
-    await this.actors.record(ctx, 'member_added', `Added ${login} to organization ${ctx.org.name} as ${role}`, { reqOrgAdmin: role === 'admin' });
+    await this.actors.record(ctx, 'member_added', `Added ${member.login} to organization ${ctx.org.name} as ${role}`, { reqOrgAdmin: role === 'admin' });
+    return memberResponse(member, new Map(), ctx.org);
   }
 
   async updateMember(org: string, body: AccessOperationRequest): Promise<void> {

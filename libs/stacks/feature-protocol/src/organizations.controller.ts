@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import type { ListOrganizationMembersResponse, OrganizationMetadataResponse, OrganizationResponse } from '@stackyard/shared-contracts';
+import type { ListOrganizationMembersResponse, OrganizationMemberResponse, OrganizationMetadataResponse, OrganizationResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import { AccessGateway } from './access.gateway';
 import { DecidedByIdentity } from './auth.decorators';
@@ -41,10 +41,11 @@ export class OrganizationsController {
     return this.access.read(req, org, 'members/list', continuationToken ? { continuationToken } : {});
   }
 
+  /** Answers the new member (Pulumi's `OrganizationMember`). */
   @Post('orgs/:org/members/:login')
-  @HttpCode(204)
-  async addMember(@Req() req: AuthenticatedRequest, @Param('org') org: string, @Param('login') login: string, @Body() body: unknown): Promise<void> {
-    await this.access.change(req, org, 'members/add', { login, request: body ?? {} });
+  @HttpCode(200)
+  addMember(@Req() req: AuthenticatedRequest, @Param('org') org: string, @Param('login') login: string, @Body() body: unknown): Promise<OrganizationMemberResponse> {
+    return this.access.change<OrganizationMemberResponse>(req, org, 'members/add', { login, request: body ?? {} });
   }
 
   /** `{role}` or `{fgaRoleId}` (a custom role's id, or a built-in role's as `GET …/roles` lists them). */
