@@ -188,14 +188,16 @@ for (const mode of modes()) {
       assert.deepEqual(failed, []);
       const result = <T>(op: string) => outcomes.find((o) => o.op === op)?.result as T;
 
-      const user = result<{ githubLogin: string; organizations: Array<{ githubLogin: string }> }>('GetCurrentUser');
+      const user = result<{ githubLogin: string; organizations: Array<{ githubLogin: string; role: string }> }>('GetCurrentUser');
       assert.equal(user.githubLogin, started.suite.adminLogin);
-      assert.ok(user.organizations.some((o) => o.githubLogin === org));
+      assert.equal(user.organizations.find((o) => o.githubLogin === org)?.role, 'admin', 'the SDK decodes the caller’s role');
       assert.equal(result<{ GitHubLogin: string }>('GetDefaultOrganization').GitHubLogin, org);
       assert.ok(result<{ capabilities: Array<{ capability: string }> }>('Capabilities').capabilities.some((c) => c.capability === 'batch-encrypt'));
       assert.ok(result<{ stacks: Array<{ projectName: string; stackName: string }> }>('ListUserStacks').stacks.some((st) => st.projectName === 'web' && st.stackName === 'prod'));
       assert.equal(result<{ stackName: string; orgName: string }>('GetStack').orgName, org);
-      assert.ok(result<{ teams: Array<{ name: string; permission: number }> }>('ListStackTeams').teams.some((t) => t.name === 'readers' && t.permission === 101));
+      const stackTeams = result<{ projectName: string; teams: Array<{ name: string; permission: number; isMember: boolean }> }>('ListStackTeams');
+      assert.equal(stackTeams.projectName, 'web');
+      assert.ok(stackTeams.teams.some((t) => t.name === 'readers' && t.permission === 101 && typeof t.isMember === 'boolean'), JSON.stringify(stackTeams));
       assert.equal(result<{ stackCreatorUserName?: string }>('ListStackPermissions').stackCreatorUserName, started.suite.adminLogin);
       assert.equal(result<{ name: string }>('GetOrganization').name, org);
       assert.ok([0, 101, 102, 103].includes(result<{ defaultStackPermission: number }>('GetOrganizationMetadata').defaultStackPermission));

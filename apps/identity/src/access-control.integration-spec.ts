@@ -378,7 +378,12 @@ for (const engine of databaseEngines()) {
         assert.deepEqual(users.users.map((u) => [u.user.githubLogin, u.permission]), [['dave', 103]]);
         assert.deepEqual((await accessOf(tokens['dave'])).grants, [{ via: { kind: 'user' }, target: { kind: 'stack', project: 'web', stack: 'prod' }, permission: 103 }]);
         await op('stack-grants/teams/set', adminToken, { ...stack, team: 'platform', permission: 101 });
-        assert.deepEqual((await op<StackTeamGrantsResponse>('stack-grants/teams/list', tokens['carol'], stack)).teams, [{ name: 'platform', displayName: 'The Platform', permission: 101 }]);
+        // Pulumi's ListTeamsByStackResponse: isMember is the caller's own membership (carol is in platform, dave is not).
+        const byCarol = await op<StackTeamGrantsResponse>('stack-grants/teams/list', tokens['carol'], stack);
+        assert.equal(byCarol.projectName, 'web');
+        assert.deepEqual(byCarol.teams.map(({ description: _description, ...team }) => team), [{ name: 'platform', displayName: 'The Platform', permission: 101, isMember: true }]);
+        assert.equal(typeof byCarol.teams[0]?.description, 'string');
+        assert.equal((await op<StackTeamGrantsResponse>('stack-grants/teams/list', tokens['dave'], stack)).teams[0]?.isMember, false);
         assert.deepEqual(await audited('stack_collaborator_added'), ["Gave dave Write on stack stackyard/web/prod"]);
         assert.equal((await audited('stack_collaborator_changed')).length, 1);
       });

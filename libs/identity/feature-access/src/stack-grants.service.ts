@@ -23,8 +23,13 @@ export class StackGrantsService {
 
   async listTeams(org: string, body: AccessOperationRequest): Promise<StackTeamGrantsResponse> {
     const ctx = await this.actors.context(org, body);
-    const rows = await this.database.repositories.accessControl.teamGrantsOnStack(ctx.org.id, stackName(body));
-    return { teams: rows.map((r) => ({ name: r.name, displayName: r.displayName || r.name, permission: r.permission })) };
+    const name = stackName(body);
+    const rows = await this.database.repositories.accessControl.teamGrantsOnStack(ctx.org.id, name);
+    const callersTeams = new Set(ctx.actor.teams.filter((t) => t.organization === ctx.org.name).map((t) => t.team));
+    return {
+      projectName: name.project,
+      teams: rows.map((r) => ({ name: r.name, displayName: r.displayName || r.name, description: r.description, permission: r.permission, isMember: callersTeams.has(r.name) })),
+    };
   }
 
   async setTeam(org: string, body: AccessOperationRequest): Promise<void> {

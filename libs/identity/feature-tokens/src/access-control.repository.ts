@@ -33,6 +33,7 @@ export interface TeamGrantRow {
   teamId: string;
   name: string;
   displayName: string;
+  description: string;
   permission: GrantedStackPermission;
 }
 
@@ -204,11 +205,11 @@ export class AccessControlRepository {
     const rows = await this.teamGrants
       .createQueryBuilder('g')
       .innerJoin(TeamEntity, 't', 't.id = g.team_id')
-      .select(['g.team_id AS teamId', 't.name AS name', 't.display_name AS displayName', 'g.permission AS permission'])
+      .select(['g.team_id AS teamId', 't.name AS name', 't.display_name AS displayName', 't.description AS description', 'g.permission AS permission'])
       .where('g.org_id = :orgId AND g.project = :project AND g.stack = :stack', { orgId, project: name.project, stack: name.stack })
       .orderBy('t.name', 'ASC')
-      .getRawMany<{ teamId: string; name: string; displayName: string | null; permission: number | string }>();
-    return rows.map((r) => ({ teamId: r.teamId, name: r.name, displayName: r.displayName ?? '', permission: Number(r.permission) as GrantedStackPermission }));
+      .getRawMany<{ teamId: string; name: string; displayName: string | null; description: string | null; permission: number | string }>();
+    return rows.map((r) => ({ teamId: r.teamId, name: r.name, displayName: r.displayName ?? '', description: r.description ?? '', permission: Number(r.permission) as GrantedStackPermission }));
   }
 
   /** The user's own stack grants, in every organization. */

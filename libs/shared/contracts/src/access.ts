@@ -334,8 +334,10 @@ export interface RoleHoldersResponse {
 }
 
 /** `stack-grants/teams/list`: the teams with a grant on one stack. */
+/** Pulumi's `ListTeamsByStackResponse`: `isMember` says whether the caller is in the team. */
 export interface StackTeamGrantsResponse {
-  teams: { name: string; displayName: string; permission: GrantedStackPermission }[];
+  projectName: string;
+  teams: { name: string; displayName: string; description: string; permission: GrantedStackPermission; isMember: boolean }[];
 }
 
 /** `stack-grants/users/list`: the people with their own grant on one stack (Pulumi's collaborators). */

@@ -17,6 +17,8 @@ export interface ServiceUserOrganization {
   githubLogin: string;
   avatarUrl: string;
   email?: string;
+  /** The caller's role there (`admin` or `member`). */
+  role: 'admin' | 'member';
 }
 export interface ServiceUser {
   id: string;

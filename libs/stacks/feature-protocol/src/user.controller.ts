@@ -21,7 +21,7 @@ export class UserController {
       name: principal.name || principal.login,
       email: principal.email,
       avatarUrl: principal.avatarUrl,
-      organizations: principal.organizations.map((o) => ({ name: o.name, githubLogin: o.name, avatarUrl: '' })),
+      organizations: principal.organizations.map((o) => ({ name: o.name, githubLogin: o.name, avatarUrl: '', role: o.role })),
       identities: [],
       siteAdmin: principal.siteAdmin,
     };

@@ -111,7 +111,7 @@ export const PULUMI_SPEC_SCHEMAS: Record<string, SchemaObject> = {
   // ---- discovery, user --------------------------------------------------------------------------
   Capability: object({ capability: str(), version: { type: 'integer' }, configuration: anyObject() }, ['capability']),
   CapabilitiesResponse: object({ capabilities: arrayOf(ref('Capability')) }, ['capabilities']),
-  OrganizationSummary: object({ name: str(), githubLogin: str(), avatarUrl: str(), email: str() }, ['name', 'githubLogin', 'avatarUrl']),
+  OrganizationSummary: object({ name: str(), githubLogin: str(), avatarUrl: str(), email: str(), role: str('The caller’s role in the organization.', { enum: ['admin', 'member'] }) }, ['name', 'githubLogin', 'avatarUrl']),
   User: object(
     {
       id: str(),
@@ -292,7 +292,13 @@ export const PULUMI_SPEC_SCHEMAS: Record<string, SchemaObject> = {
     { description: 'One change per call.' },
   ),
   UpdateTeamStackPermissionsRequest: object({ permissions: stackPermission('The team’s level on the stack; 0 removes the grant.') }, ['permissions']),
-  ListTeamsByStackResponse: object({ teams: arrayOf(object({ name: str(), displayName: str(), permission: grantedStackPermission }, ['name', 'permission'])) }, ['teams']),
+  ListTeamsByStackResponse: object(
+    {
+      projectName: str(),
+      teams: arrayOf(object({ name: str(), displayName: str(), description: str(), permission: grantedStackPermission, isMember: bool('Whether the caller is a member of the team.') }, ['name', 'permission'])),
+    },
+    ['teams'],
+  ),
   StackCollaboratorsResponse: object(
     { users: arrayOf(object({ user: ref('UserInfo'), permission: grantedStackPermission }, ['user', 'permission'])), stackCreatorUserName: str(undefined, { nullable: true }) },
     ['users'],
