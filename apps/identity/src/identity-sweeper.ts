@@ -1,4 +1,5 @@
 import type { IdentityDatabase } from '@stackyard/identity-feature-tokens';
+import { CONSOLE_SESSION_TOKEN_PREFIX } from '@stackyard/identity-feature-sign-in';
 import { type ElectionLogger, type LeaderElector, LeaderJob } from '@stackyard/shared-leader-election';
 
 /** Rows deleted per statement: short statements keep sign-ins from waiting behind the sweep. */
@@ -17,10 +18,12 @@ export interface IdentitySweepCounts {
   oauthStates: number;
   samlRequests: number;
   samlAssertions: number;
+  consoleSessionTokens: number;
 }
 
 /**
- * Removes what no longer decides anything: ended console sessions (expired or revoked), sign-in
+ * Removes what no longer decides anything: ended console sessions (expired or revoked) and their
+ * api tokens, sign-in
  * throttle rows whose window passed without a lock, and expired OAuth and SAML sign-in states.
  * Every one of those reads the same as a missing row, so deleting them changes no answer; the
  * sign-in paths also sweep a little on the way, this keeps the tables small when nobody signs in.
@@ -39,6 +42,7 @@ export class IdentitySweeper {
       oauthStates: await drain(signal, () => repositories.oauthStates.deleteExpired(now, SWEEP_BATCH)),
       samlRequests: await drain(signal, () => repositories.samlRequests.deleteExpired(now, SWEEP_BATCH)),
       samlAssertions: await drain(signal, () => repositories.samlAssertions.deleteExpired(now, SWEEP_BATCH)),
+      consoleSessionTokens: await drain(signal, () => repositories.tokens.deleteEndedByNamePrefix(CONSOLE_SESSION_TOKEN_PREFIX, now, SWEEP_BATCH)),
     };
   }
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -111,7 +112,7 @@ for (const engine of databaseEngines()) {
       assert.ok(later >= first + 2 && later <= first + 3, `periods claimed: ${first} → ${later}`);
     });
 
-    void it('the sweeper removes ended sessions, idle throttle rows and expired sign-in states, and nothing live', async () => {
+    void it('the sweeper removes ended sessions and their console tokens, idle throttle rows and expired sign-in states, and nothing live', async () => {
       const database = new IdentityDatabase(running.dataSource);
       const repositories = database.repositories;
       const [admin] = await running.dataSource.query<Array<{ id: string }>>("SELECT id FROM users WHERE login = 'admin'");
@@ -131,9 +132,18 @@ for (const engine of databaseEngines()) {
       await repositories.samlRequests.insert(Object.assign(new SamlRequestEntity(), { requestId: '_expired', spEntityId: 'sp', expiresAt: now - 1 }));
       await repositories.samlRequests.insert(Object.assign(new SamlRequestEntity(), { requestId: '_live', spEntityId: 'sp', expiresAt: now + 600_000 }));
       await running.dataSource.getRepository(SamlConsumedAssertionEntity).insert({ assertionKey: 'expired', expiresAt: now - 1 });
+      // Console-session tokens of ended sessions go; a live one and a person's own expired token stay.
+      const token = (name: string, expiresAt: number | null, revokedAt: number | null) =>
+        repositories.tokens.insert({ id: randomUUID(), userId: admin.id, orgId: null, kind: 'personal', name, description: '', tokenHash: randomBytes(32).toString('hex'), createdAt: now - 10_000, lastUsedAt: null, expiresAt, revokedAt });
+      await token('console-session-expired', now - 1_000, null);
+      await token('console-session-revoked', now + 3_600_000, now - 1_000);
+      await token('console-session-live', now + 3_600_000, null);
+      await token('laptop', now - 1_000, null);
 
       const count = async (table: string): Promise<number> => Number((await running.dataSource.query<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
-      await waitUntil(async () => (await count('sessions')) === 1 && (await count('oauth_states')) === 1 && (await count('saml_consumed_assertions')) === 0, {
+      const tokenNames = async (): Promise<string[]> =>
+        (await running.dataSource.query<Array<{ name: string }>>(`SELECT name FROM access_tokens WHERE name IN ('console-session-expired', 'console-session-revoked', 'console-session-live', 'laptop') ORDER BY name`)).map((r) => r.name);
+      await waitUntil(async () => (await count('sessions')) === 1 && (await count('oauth_states')) === 1 && (await count('saml_consumed_assertions')) === 0 && (await tokenNames()).length === 2, {
         timeoutMs: 10_000,
         what: 'the sweep',
       });
@@ -143,6 +153,7 @@ for (const engine of databaseEngines()) {
         ['account:test:locked', 'account:test:open-window'],
       );
       assert.deepEqual((await running.dataSource.query<Array<{ request_id: string }>>('SELECT request_id FROM saml_requests')).map((r) => r.request_id), ['_live']);
+      assert.deepEqual(await tokenNames(), ['console-session-live', 'laptop']);
     });
 
     void it('a stopped leader releases the lease: the other replica leads (and sweeps) within the lease duration', async () => {

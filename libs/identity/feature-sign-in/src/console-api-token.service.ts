@@ -10,9 +10,12 @@ import { SIGN_IN_OPTIONS, type SignInOptions } from './sign-in.options';
 /** Hex digits of the session hash in the token's name: enough that one user's sessions never collide. */
 const NAME_HASH_DIGITS = 16;
 
+/** How the personal tokens of console sessions are named; the sweeper removes those of ended sessions. */
+export const CONSOLE_SESSION_TOKEN_PREFIX = 'console-session-';
+
 /** The personal token's name for a console session (`console-session-<first hex of its hash>`). */
 export function consoleSessionTokenName(sessionHash: string): string {
-  return `console-session-${sessionHash.slice(0, NAME_HASH_DIGITS)}`;
+  return `${CONSOLE_SESSION_TOKEN_PREFIX}${sessionHash.slice(0, NAME_HASH_DIGITS)}`;
 }
 
 /**

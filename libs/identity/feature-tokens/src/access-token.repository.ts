@@ -46,6 +46,24 @@ export class AccessTokenRepository {
     return query.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'ASC').take(MAX_LISTED_TOKENS).getMany();
   }
 
+  /**
+   * Deletes up to `limit` tokens of ended console sessions (personal tokens named `namePrefix…`,
+   * expired or revoked before `cutoff`); returns how many. Their session is over, so nothing can
+   * derive or present them again: the row decides nothing.
+   */
+  async deleteEndedByNamePrefix(namePrefix: string, cutoff: number, limit: number): Promise<number> {
+    const ended = await this.repo
+      .createQueryBuilder('t')
+      .select('t.id', 'id')
+      .where("t.kind = 'personal' AND t.name LIKE :prefix", { prefix: `${namePrefix}%` })
+      .andWhere('((t.expires_at IS NOT NULL AND t.expires_at < :cutoff) OR (t.revoked_at IS NOT NULL AND t.revoked_at < :cutoff))', { cutoff })
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    if (ended.length === 0) return 0;
+    await this.repo.delete(ended.map((e) => e.id));
+    return ended.length;
+  }
+
   /** Marks the token revoked; false when it does not exist or was already revoked. */
   async revoke(id: string, now: number): Promise<boolean> {
     const result = await this.repo
