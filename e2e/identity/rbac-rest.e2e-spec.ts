@@ -132,6 +132,16 @@ for (const mode of selectedModes()) {
       await ok('PATCH', `/api/orgs/${org}/teams/platform`, admin(), { addStackPermission: { projectName: 'web', stackName: 'prod', permission: 101 } });
       assert.equal((await rest('GET', stackPath, erin)).status, 200);
       await refused('PATCH', `/api/orgs/${org}`, erin, { setMembersCanCreateTeams: true }, 403, /organization:settings/);
+
+      // A team admin gives the team at most what they hold themselves: no way up by one's own team.
+      await ok('PATCH', `/api/orgs/${org}/teams/platform`, admin(), { memberAction: 'promote', member: 'erin' });
+      await refused('PATCH', `/api/orgs/${org}/teams/platform`, erin, { editStackPermission: { projectName: 'web', stackName: 'prod', permission: 103 } }, 403, /you have Read on stack '.*\/web\/prod'.*at most/);
+      await ok('POST', `/api/stacks/${org}/web`, admin(), { stackName: 'secret-staging' });
+      await refused('PATCH', `/api/orgs/${org}/teams/platform`, erin, { addStackPermission: { projectName: 'web', stackName: 'secret-staging', permission: 101 } }, 404, /Stack '.*\/web\/secret-staging' not found/);
+      assert.equal((await rest('PATCH', `/api/orgs/${org}/teams/platform`, erin, { editStackPermission: { projectName: 'web', stackName: 'prod', permission: 101 } })).status, 204, 'up to their own level is fine');
+      assert.equal((await rest('PATCH', `/api/orgs/${org}/teams/platform`, admin(), { editStackPermission: { projectName: 'web', stackName: 'prod', permission: 103 } })).status, 204, 'an organization admin holds Admin everywhere');
+      await ok('PATCH', `/api/orgs/${org}/teams/platform`, admin(), { editStackPermission: { projectName: 'web', stackName: 'prod', permission: 101 } });
+      await ok('PATCH', `/api/orgs/${org}/teams/platform`, admin(), { memberAction: 'demote', member: 'erin' });
     });
 
     void it('custom roles (roles.go, team_roles.go) and organization tokens with a role (orgtokens.go)', async () => {
