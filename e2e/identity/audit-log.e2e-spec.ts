@@ -78,6 +78,8 @@ for (const mode of selectedModes()) {
       assert.ok(stackCreated.tokenID, 'the token the request was made with');
       assert.ok(Math.abs(stackCreated.timestamp - Date.now() / 1000) < 120, 'unix seconds');
       assert.equal(tokenCreated.description, `organization access token 'deploy-bot' created for organization '${org()}'`);
+      // Recorded by identity, with the address the api saw the caller at.
+      assert.match(tokenCreated.sourceIP, /^(::ffff:)?127\.0\.0\.1$/);
       assert.equal(tokenCreated.reqOrgAdmin, true);
       // The token's value is shown once and never appears in the log.
       assert.ok(!JSON.stringify(page.body).includes(created.body.tokenValue));

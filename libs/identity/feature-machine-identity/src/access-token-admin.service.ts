@@ -4,7 +4,7 @@ import { builtInRoleOf, generateAccessToken, hashAccessToken, type ManagedResour
 import { type AccessTokenEntity, type AccessTokenOwnerFilter, accessTokenNameScope, AuditTrail, auditEventBy, IdentityDatabase } from '@stackyard/identity-feature-tokens';
 import type { AccessTokenListItem, AccessTokenOwner, CreateAccessTokenResponse, ListAccessTokensResponse, Principal, TokenKind } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
-import { ActorService } from './actor.service';
+import { ActorService, callerAddress } from './actor.service';
 import { MACHINE_IDENTITY_OPTIONS, type MachineIdentityOptions } from './machine-identity.options';
 
 interface ResolvedOwner {
@@ -111,6 +111,7 @@ export class AccessTokenAdminService {
           event: 'access_token_created',
           description: `${owner.kind} access token '${name}'${request.admin ? ' (admin)' : ''} created for ${owner.label}`,
           reqOrgAdmin: owner.kind !== 'personal',
+          sourceIp: callerAddress(body),
         },
       ),
       {
@@ -142,7 +143,7 @@ export class AccessTokenAdminService {
       await this.audit.record(
         auditEventBy(
           { principal: actor },
-          { organization: organizationOf(owner), event: 'access_token_deleted', description: `${token.kind} access token '${token.name}' of ${owner.label} revoked`, reqOrgAdmin: owner.kind !== 'personal' },
+          { organization: organizationOf(owner), event: 'access_token_deleted', description: `${token.kind} access token '${token.name}' of ${owner.label} revoked`, reqOrgAdmin: owner.kind !== 'personal', sourceIp: callerAddress(body) },
         ),
         { event: 'token.revoked', kind: token.kind, owner: owner.label, actor: actor.login, actorTokenId: actor.token.id, tokenId: token.id, tokenName: token.name },
       );

@@ -55,3 +55,9 @@ export class ActorService {
     }
   }
 }
+
+/** The caller's address as the api forwarded it (`sourceIp`), for the audit log; never trusted for anything else. */
+export function callerAddress(body: unknown): string | undefined {
+  const sourceIp = (body as { sourceIp?: unknown } | undefined)?.sourceIp;
+  return typeof sourceIp === 'string' && sourceIp !== '' ? sourceIp.slice(0, 64) : undefined;
+}

@@ -4,7 +4,7 @@ import { AuthPolicyError, JwksError, parseAuthPolicies, parseJwks } from '@stack
 import { AuditTrail, auditEventBy, IdentityDatabase, type OidcAuthPolicyEntity, type OidcIssuerEntity, type OrganizationEntity } from '@stackyard/identity-feature-tokens';
 import type { AuthPolicyResponse, JsonWebKeySet, ListOidcIssuersResponse, OidcIssuerResponse, Principal } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
-import { ActorService } from './actor.service';
+import { ActorService, callerAddress } from './actor.service';
 import { checkFetchableUrl, IssuerFetchError } from './issuer-fetch';
 import { MACHINE_IDENTITY_OPTIONS, type MachineIdentityOptions } from './machine-identity.options';
 import { OidcKeySetService } from './oidc-key-set.service';
@@ -89,7 +89,7 @@ export class OidcIssuerService {
       if (await repos.oidcIssuers.findByUrl(org.id, issuer.url)) throw ApiError.conflict(`organization '${org.name}' already trusts issuer ${issuer.url}`);
       await repos.oidcIssuers.insert(issuer, policy);
     });
-    await this.auditLine('oidc.issuer.registered', actor, org, issuer, { keys: jwks === null ? 'discovery' : 'inline' });
+    await this.auditLine('oidc.issuer.registered', body, actor, org, issuer, { keys: jwks === null ? 'discovery' : 'inline' });
     return toIssuerResponse(issuer);
   }
 
@@ -110,14 +110,14 @@ export class OidcIssuerService {
     if (next.jwks === null && current.jwks !== null) await this.checkDiscoverable(next.url);
     next.modifiedAt = this.now();
     await this.database.repositories.oidcIssuers.update(next);
-    await this.auditLine('oidc.issuer.updated', actor, org, next, { keys: next.jwks === null ? 'discovery' : 'inline' });
+    await this.auditLine('oidc.issuer.updated', body, actor, org, next, { keys: next.jwks === null ? 'discovery' : 'inline' });
     return toIssuerResponse(next);
   }
 
   async delete(body: unknown): Promise<void> {
     const { actor, org } = await this.admin(body);
     const issuer = await this.issuer(org, body);
-    if (await this.database.repositories.oidcIssuers.delete(org.id, issuer.id)) await this.auditLine('oidc.issuer.deleted', actor, org, issuer, {});
+    if (await this.database.repositories.oidcIssuers.delete(org.id, issuer.id)) await this.auditLine('oidc.issuer.deleted', body, actor, org, issuer, {});
   }
 
   async getPolicy(body: unknown): Promise<AuthPolicyResponse> {
@@ -146,7 +146,7 @@ export class OidcIssuerService {
       if (await repos.oidcIssuers.replacePolicy(current.id, current.version, policies, now)) {
         const saved = { ...current, policies, version: current.version + 1, modifiedAt: now };
         await this.audit.record(
-          auditEventBy({ principal: actor }, { organization: org.name, event: 'oidc_policy_updated', description: `authorization policy of OIDC issuer ${current.issuerId} replaced (${policies.length} rules)`, reqOrgAdmin: true }),
+          auditEventBy({ principal: actor }, { organization: org.name, event: 'oidc_policy_updated', description: `authorization policy of OIDC issuer ${current.issuerId} replaced (${policies.length} rules)`, reqOrgAdmin: true, sourceIp: callerAddress(body) }),
           {
             event: 'oidc.policy.updated',
             organization: org.name,
@@ -236,10 +236,10 @@ export class OidcIssuerService {
   }
 
   /** `oidc.issuer.registered` → stored as `oidc_issuer_registered`; the log line keeps the detail. */
-  private auditLine(event: string, actor: Principal, org: OrganizationEntity, issuer: OidcIssuerEntity, extra: Record<string, unknown>): Promise<void> {
+  private auditLine(event: string, body: unknown, actor: Principal, org: OrganizationEntity, issuer: OidcIssuerEntity, extra: Record<string, unknown>): Promise<void> {
     const verb = event.split('.').at(-1)!;
     return this.audit.record(
-      auditEventBy({ principal: actor }, { organization: org.name, event: event.replace(/\./g, '_'), description: `OIDC issuer '${issuer.name}' (${issuer.url}) ${verb}`, reqOrgAdmin: true }),
+      auditEventBy({ principal: actor }, { organization: org.name, event: event.replace(/\./g, '_'), description: `OIDC issuer '${issuer.name}' (${issuer.url}) ${verb}`, reqOrgAdmin: true, sourceIp: callerAddress(body) }),
       { event, organization: org.name, actor: actor.login, actorTokenId: actor.token.id, issuerId: issuer.id, issuerName: issuer.name, issuer: issuer.url, ...extra },
     );
   }

@@ -184,6 +184,8 @@ export const IDENTITY_TOKEN_EXCHANGE_PATH = '/internal/v1/oauth/token-exchange';
  */
 export interface ActorRequest {
   actorTokenHash: string;
+  /** The caller's address as the api saw it, for the audit log. */
+  sourceIp?: string;
 }
 
 /** Whose tokens: the caller's personal ones, an organization's, or a team's. */

@@ -17,7 +17,7 @@ export class MachineIdentityGateway {
 
   /** POSTs `payload` plus the caller's token hash; identity's 4xx come back as the same ApiError. */
   forward<T>(req: AuthenticatedRequest, path: string, payload: object): Promise<T> {
-    const actor: ActorRequest = { actorTokenHash: actorTokenHash(req) };
+    const actor: ActorRequest = { actorTokenHash: actorTokenHash(req), sourceIp: req.ip ?? req.socket?.remoteAddress ?? '' };
     return this.identity.post<T>(path, { ...payload, ...actor }, req.requestId);
   }
 }
