@@ -212,6 +212,12 @@ for (const mode of modes()) {
       assert.ok(result<{ roles: Array<{ id: string }> }>('ListTeamRoles').roles.some((r) => r.id === role.id));
       assert.ok((result<{ teams?: Array<{ name: string }> }>('ListTeamsWithRole').teams ?? []).some((t) => t.name === 'readers'));
       assert.ok(Array.isArray(result<{ oidcIssuers: unknown[] }>('List_orgs_oidc_issuers').oidcIssuers));
+      // Built-in roles by the ids ListRolesByOrgIDAndUXPurpose gives them.
+      const builtInAdmin = result<{ roles: Array<{ id: string; name: string }> }>('ListRolesByOrgIDAndUXPurpose').roles.find((r) => r.name === 'Admin');
+      assert.ok(builtInAdmin, 'the built-in Admin role is listed');
+      const admins = expectOk(await one({ op: 'ListUsersWithRole', org, roleId: builtInAdmin.id }), 'ListUsersWithRole') as { users?: Array<{ githubLogin: string }> };
+      assert.ok((admins.users ?? []).some((u) => u.githubLogin === started.suite.adminLogin), JSON.stringify(admins));
+      expectOk(await one({ op: 'ListTeamsWithRole', org, roleId: builtInAdmin.id }), 'ListTeamsWithRole');
 
       const cleanup = await run([
         { op: 'DeletePersonalToken', tokenId: personal.id },

@@ -353,6 +353,15 @@ for (const engine of databaseEngines()) {
         assert.deepEqual((await op<RoleHoldersResponse>('roles/holders', tokens['bob'], { roleId: deployer.id, holders: 'users' })).users?.map((u) => u.githubLogin), ['bob']);
         assert.deepEqual((await op<RoleHoldersResponse>('roles/holders', tokens['bob'], { roleId: deployer.id, holders: 'tokens' })).tokens?.map((t) => t.name), ['deploy-bot']);
         assert.deepEqual((await op<RoleHoldersResponse>('roles/holders', tokens['bob'], { roleId: deployer.id, holders: 'teams' })).teams, []);
+        // Built-in roles by the ids `roles/list` gives them: members on the role without one of their own, and tokens.
+        const holdersOf = async (roleId: string, holders: 'users' | 'teams' | 'tokens') => op<RoleHoldersResponse>('roles/holders', tokens['bob'], { roleId, holders });
+        const admins = (await holdersOf('builtin-admin', 'users')).users?.map((u) => u.githubLogin) ?? [];
+        const members = (await holdersOf('builtin-member', 'users')).users?.map((u) => u.githubLogin) ?? [];
+        assert.ok(admins.length >= 1 && members.length >= 1, `${admins.length} admins, ${members.length} members`);
+        assert.ok(!members.includes('bob') && !admins.includes('bob'), 'bob holds his custom role, not a built-in one');
+        assert.deepEqual(admins.filter((login) => members.includes(login)), []);
+        assert.deepEqual((await holdersOf('builtin-admin', 'teams')).teams, []);
+        assert.ok(!(await holdersOf('builtin-member', 'tokens')).tokens?.some((t) => t.name === 'deploy-bot'), 'a token with a custom role does not hold Member');
       });
 
       void it('deletes a role only when forced while it is held; holders fall back to the built-in member role', async () => {

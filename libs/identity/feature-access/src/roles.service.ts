@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { builtInRoleOf, type ParsedRoleDefinition, parseRoleDescriptor, parseRoleHeader, parseSimpleRole, RoleDefinitionError, roleScopeCatalogue } from '@stackyard/identity-domain';
-import { type CustomRoleEntity, IdentityDatabase } from '@stackyard/identity-feature-tokens';
-import type { AccessOperationRequest, ListRolesResponse, RoleHoldersResponse, RoleRecordResponse, RoleScopesResponse } from '@stackyard/shared-contracts';
+import { type CustomRoleEntity, IdentityDatabase, type MemberRow } from '@stackyard/identity-feature-tokens';
+import type { AccessOperationRequest, ListRolesResponse, OrgRole, RoleHoldersResponse, RoleRecordResponse, RoleScopesResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import { AccessActorService, type ActorContext } from './access-actor.service';
 import { badRequest } from './organizations.service';
@@ -13,6 +13,9 @@ import { builtInRoleRecords, customRoleRecord, teamResponse, userInfo } from './
  * simple form, stored as scopes and stack rules, listed with the built-in Admin and Member roles.
  * Changing roles needs `role:manage`; reading them, membership.
  */
+/** Members read per page when listing who holds a built-in role. */
+const HOLDERS_PAGE = 500;
+
 @Injectable()
 export class RolesService {
   constructor(
@@ -117,6 +120,8 @@ export class RolesService {
 
   async holders(org: string, body: AccessOperationRequest): Promise<RoleHoldersResponse> {
     const ctx = await this.actors.context(org, body);
+    const builtIn = typeof body.roleId === 'string' ? builtInRoleOf(body.roleId) : null;
+    if (builtIn !== null) return this.builtInHolders(ctx, builtIn, body.holders);
     const role = await this.role(ctx, body.roleId);
     const holders = await this.database.repositories.accessControl.roleHolders(ctx.org.id, role.id);
     switch (body.holders) {
@@ -126,6 +131,37 @@ export class RolesService {
         return { teams: holders.teams.map((t) => teamResponse(t, 'none')) };
       case 'tokens':
         return { tokens: holders.tokens.map((t) => ({ id: t.id, name: t.name, description: t.description })) };
+      case undefined:
+      default:
+        throw ApiError.badRequest('holders must be users, teams or tokens');
+    }
+  }
+
+  /**
+   * Who holds a built-in role (as `GET …/roles` lists its id): members on it without a custom role
+   * of their own, and organization tokens (admin ones hold Admin, the rest Member unless they act
+   * with a custom role). Teams hold custom roles only.
+   */
+  private async builtInHolders(ctx: ActorContext, role: OrgRole, holders: AccessOperationRequest['holders']): Promise<RoleHoldersResponse> {
+    const repos = this.database.repositories;
+    switch (holders) {
+      case 'users': {
+        const users: MemberRow[] = [];
+        for (let after: string | null = null; ; ) {
+          const page = await repos.memberships.listPage(ctx.org.id, after, HOLDERS_PAGE);
+          users.push(...page.filter((m) => m.role === role && m.roleId === null));
+          const last = page.at(-1);
+          if (page.length < HOLDERS_PAGE || !last) break;
+          after = last.login;
+        }
+        return { users: users.map(userInfo) };
+      }
+      case 'teams':
+        return { teams: [] };
+      case 'tokens': {
+        const tokens = await repos.tokens.list({ kind: 'organization', orgId: ctx.org.id }, { includeExpired: false, now: Date.now() });
+        return { tokens: tokens.filter((t) => (t.admin === true) === (role === 'admin') && !t.roleId).map((t) => ({ id: t.id, name: t.name, description: t.description })) };
+      }
       case undefined:
       default:
         throw ApiError.badRequest('holders must be users, teams or tokens');
