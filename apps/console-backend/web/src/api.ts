@@ -60,6 +60,15 @@ export interface StackOverview {
   outputs: Array<{ name: string; value: unknown; secret: boolean }>;
   resourceCount: number;
 }
+/** A resource step's start, end or failure, from the update's stream (`event: engine-event`). */
+export interface UpdateTimelineEvent {
+  sequence: number;
+  timestamp: number;
+  phase: 'start' | 'end' | 'failed';
+  urn: string;
+  type: string;
+  op: string;
+}
 export interface UpdateLogPage {
   status: string;
   lines: Array<{ sequence: number; timestamp: number; kind: string; severity?: string; text: string }>;
@@ -147,4 +156,47 @@ export interface AccessToken {
 export interface CreatedAccessToken {
   id: string;
   tokenValue: string;
+}
+
+/** The members page's JSON: everyone in the organization and the roles they can be given. */
+export interface OrgMemberRow {
+  login: string;
+  name: string;
+  role: string;
+  roleId: string;
+  roleName: string;
+  joined: string;
+}
+export interface OrgRoleChoice {
+  id: string;
+  name: string;
+  builtIn: boolean;
+}
+/** The roles page's JSON: each role with what it permits, and the permission vocabulary. */
+export interface OrgRoleRow {
+  id: string;
+  name: string;
+  description: string;
+  builtIn: boolean;
+  scopes: string[];
+  stackRules: Array<{ target: { kind: string; project?: string; stack?: string; key?: string; value?: string }; permission: number }>;
+  modified: string;
+}
+export interface OrgScopeGroup {
+  group: string;
+  scopes: Array<{ name: string; description: string }>;
+}
+/** The SSO page's JSON: identity's SAML configuration of the organization (never a secret). */
+export interface SamlSettings {
+  organization: string;
+  serviceProvider: { entityId: string; acsUrl: string; metadataUrl: string };
+  configured: boolean;
+  enabled: boolean;
+  idp?: { entityId: string; ssoUrl: string; nameIdFormats: string[]; signingCertificateCount: number; signingCertificatesExpireAt: number };
+  problem?: string;
+  groupsAttribute: string;
+  usernameAttribute: string | null;
+  teamMappings: Array<{ group: string; team: string }>;
+  updatedAt?: number;
+  updatedBy?: string;
 }

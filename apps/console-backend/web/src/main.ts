@@ -1,5 +1,8 @@
 import { ConsoleApiError, type ConsoleSession, getJson, orgPagePath } from './api.js';
 import { auditPage } from './audit-page.js';
+import { membersPage } from './members-page.js';
+import { rolesPage } from './roles-page.js';
+import { ssoPage } from './sso-page.js';
 import { el, link } from './dom.js';
 import { stackPage, updatesPage } from './stack-page.js';
 import { stackResourcesPage, stackSettingsPage } from './stack-settings-page.js';
@@ -18,7 +21,7 @@ let drawnFor = '';
 const STACK_ROUTE = /^\/console\/stacks\/([^/]+)\/([^/]+)\/([^/]+)(?:\/updates(?:\/([^/]+))?)?\/?$/;
 const STACK_TAB_ROUTE = /^\/console\/stacks\/([^/]+)\/([^/]+)\/([^/]+)\/(settings|resources)\/?$/;
 const ORG_TOKENS_ROUTE = /^\/console\/orgs\/([^/]+)\/tokens\/?$/;
-const ORG_ROUTE = /^\/console\/orgs\/([^/]+)\/(teams|audit-log)(?:\/([^/]+))?\/?$/;
+const ORG_ROUTE = /^\/console\/orgs\/([^/]+)\/(teams|audit-log|members|roles|sso)(?:\/([^/]+))?\/?$/;
 
 /** Draws the page for the current URL; a newer navigation cancels the previous page's work. */
 async function render(notice?: string): Promise<void> {
@@ -51,6 +54,15 @@ async function render(notice?: string): Promise<void> {
       if (section === 'audit-log' && team === undefined) {
         document.title = `Audit log · ${org!} · Stackyard`;
         await auditPage(main, org!, new URLSearchParams(window.location.search));
+      } else if (section === 'members' && team === undefined) {
+        document.title = `Members · ${org!} · Stackyard`;
+        await membersPage(main, org!);
+      } else if (section === 'sso' && team === undefined) {
+        document.title = `Single sign-on · ${org!} · Stackyard`;
+        await ssoPage(main, org!);
+      } else if (section === 'roles' && team === undefined) {
+        document.title = `Roles · ${org!} · Stackyard`;
+        await rolesPage(main, org!);
       } else if (section === 'teams' && team !== undefined) {
         document.title = `${team} · Teams · Stackyard`;
         await teamPage(main, org!, team);
@@ -120,6 +132,7 @@ async function showAccount(): Promise<void> {
     const suffix = session.adminOf.length > 1 ? ` (${org})` : '';
     sections?.append(' ', link(`${orgPagePath(org)}/teams`, `Teams${suffix}`), ' ', link(`${orgPagePath(org)}/audit-log`, `Audit log${suffix}`));
     sections?.append(' ', link(`${orgPagePath(org)}/tokens`, `Organization tokens${suffix}`));
+    sections?.append(' ', link(`${orgPagePath(org)}/members`, `Members${suffix}`), ' ', link(`${orgPagePath(org)}/roles`, `Roles${suffix}`), ' ', link(`${orgPagePath(org)}/sso`, `Single sign-on${suffix}`));
   }
 }
 

@@ -7,6 +7,8 @@ import { ConsoleApiService } from './console-api.service';
 import { ConsoleMachineTokensController } from './console-machine-tokens.controller';
 import { ConsoleMachineTokensService } from './console-machine-tokens.service';
 import { ConsoleOrgService } from './console-org.service';
+import { ConsoleOrgSettingsController } from './console-org-settings.controller';
+import { ConsoleOrgSettingsService } from './console-org-settings.service';
 import { ConsoleStackSettingsService } from './console-stack-settings.service';
 import { ConsoleAssets } from './console-web';
 import { CONSOLE_ASSETS, ConsoleWebController } from './console-web.controller';
@@ -27,7 +29,7 @@ export class ConsoleAppModule {
   static register(deps: ConsoleAppDependencies): DynamicModule {
     return {
       module: ConsoleAppModule,
-      controllers: [ConsoleApiController, ConsoleOrgController, ConsoleStackSettingsController, ConsoleMachineTokensController, ConsoleWebController],
+      controllers: [ConsoleApiController, ConsoleOrgController, ConsoleStackSettingsController, ConsoleMachineTokensController, ConsoleOrgSettingsController, ConsoleWebController],
       providers: [
         { provide: IDENTITY_CLIENT, useValue: deps.identity },
         { provide: CONSOLE_SIGN_IN_SETTINGS, useValue: deps.settings },
@@ -40,6 +42,7 @@ export class ConsoleAppModule {
         ConsoleOrgService,
         ConsoleStackSettingsService,
         ConsoleMachineTokensService,
+        ConsoleOrgSettingsService,
       ],
     };
   }

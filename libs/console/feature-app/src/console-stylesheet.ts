@@ -44,7 +44,7 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1re
 dl.facts dt { font-weight: 600; }
 .alert { border-left: 4px solid #b00020; padding: .5rem .75rem; }
 .notice { border-left: 4px solid #1a7f37; padding: .5rem .75rem; }
-button[aria-label^="Remove"] { background: transparent; color: #b00020; border-color: currentColor; }
+button[aria-label^="Remove"], button[aria-label^="Delete the role"] { background: transparent; color: #b00020; border-color: currentColor; }
 ul.tree { list-style: none; padding-left: 1.25rem; margin: .25rem 0; border-left: 1px solid color-mix(in srgb, CanvasText 15%, Canvas); }
 ul.tree.root { padding-left: 0; border-left: 0; }
 ul.tree summary { cursor: pointer; padding: .2rem 0; overflow-wrap: anywhere; }
@@ -52,6 +52,12 @@ ul.tree summary { cursor: pointer; padding: .2rem 0; overflow-wrap: anywhere; }
 pre.props { background: color-mix(in srgb, CanvasText 6%, Canvas); padding: .5rem; border-radius: .25rem; overflow-x: auto; font-size: .85rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
 tr.refused td { color: #b00020; }
+.confirm { border-left: 4px solid #b00020; padding: .5rem .75rem; margin: .5rem 0; }
+button.danger { background: #b00020; color: #fff; border-color: #b00020; }
+ul.scopes { margin: 0; padding-left: 1rem; font-size: .9rem; }
+fieldset.scope-group { border: 1px solid color-mix(in srgb, CanvasText 15%, Canvas); margin: .5rem 0; }
+.check { padding: .1rem 0; overflow-wrap: anywhere; }
+textarea#idp-metadata-xml { width: 100%; font-family: monospace; font-size: .85rem; box-sizing: border-box; }
 .phone-only { display: none; }
 @media (max-width: 40rem) {
   main { padding: .75rem; }
