@@ -89,6 +89,9 @@ void describe(`the console's pages are accessible — ${MODE_TITLES.embedded}`, 
       `/console/orgs/${ORG}/teams/operators`,
       `/console/orgs/${ORG}/audit-log`,
       `/console/orgs/${ORG}/tokens`,
+      `/console/orgs/${ORG}/members`,
+      `/console/orgs/${ORG}/roles`,
+      `/console/orgs/${ORG}/sso`,
     ];
   };
 

@@ -40,7 +40,8 @@ th { font-size: .85rem; color: var(--muted); }
 .secret { font-style: italic; color: var(--muted); }
 pre.log { background: color-mix(in srgb, CanvasText 6%, Canvas); padding: .75rem; border-radius: .25rem; overflow-x: auto; max-height: 60vh; white-space: pre-wrap; font-size: .85rem; }
 .log .error { color: #b00020; } .log .warning { color: #9a6700; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
+dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .3rem 1rem; }
+dl.facts dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 dl.facts dt { font-weight: 600; }
 .alert { border-left: 4px solid #b00020; padding: .5rem .75rem; }
 .notice { border-left: 4px solid #1a7f37; padding: .5rem .75rem; }
@@ -70,5 +71,7 @@ textarea#idp-metadata-xml { width: 100%; font-family: monospace; font-size: .85r
   main table:not(.stacks) { display: block; overflow-x: auto; }
   .filters .field, .filters label { width: 100%; }
   .filters select, .filters input { max-width: 100%; }
+  dl.facts { grid-template-columns: minmax(0, 1fr); }
+  main input, main select, main textarea { max-width: 100%; }
 }
 `;
