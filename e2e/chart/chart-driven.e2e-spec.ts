@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { createConnection } from 'mysql2/promise';
 import { createCertificateAuthority, issueCertificate, type PemPair } from '@stackyard/shared-tls';
 import {
   freePort,
+  hiddenField,
   keepTestData,
   type MariadbPeer,
   parseManifests,
@@ -14,12 +16,16 @@ import {
   PulumiCli,
   REPO_ROOT,
   renderChart,
+  type SlapdPeer,
   startMariadb,
+  startSlapd,
   startVersitygw,
   tempDir,
+  TestBrowser,
   type VersitygwPeer,
 } from '@stackyard/testing';
 import { initStack, sharedProjectDir } from '../access/support/project';
+import { ldapDirectories } from '../console/support/console-browser';
 import { runProgram } from '../support/program';
 import { type ContainerProcess, runToCompletion, startAndAwaitReady } from './support/container-process';
 import { type LaunchSpec, RenderedRelease, type SuppliedObject, type Workload } from './support/rendered-release';
@@ -31,7 +37,9 @@ import { type LaunchSpec, RenderedRelease, type SuppliedObject, type Workload } 
  * Job and of the four Deployments is started as a local process with exactly the command, args,
  * environment and mounted files the rendered manifests give it (support/rendered-release.ts).
  * MariaDB and versitygw (S3 over TLS) stand in for the in-cluster database and object store. Then
- * the real `pulumi` CLI runs a stack's whole life against it.
+ * the real `pulumi` CLI runs a stack's whole life against it, and a person signed in on the console
+ * (an OpenLDAP directory user) sees the CLI's stack, read by the console from the api at the URL
+ * the chart gives it.
  *
  * What this machine has instead of a cluster, and nothing else:
  * - mountPaths and the image's /app are local directories (Secret/ConfigMap items written as files);
@@ -84,7 +92,12 @@ async function provideTls(): Promise<Tls> {
     );
   }
   // The public listeners; here the CLI reaches the api on loopback rather than through an Ingress.
-  secret('e2e-api-public', await issueCertificate(ca, { commonName: API_HOST, dnsNames: [API_HOST, 'localhost'], ipAddresses: ['127.0.0.1'] }));
+  // The api's names include its Service's, as the chart's Certificate has them: the console calls it there.
+  const apiService = `${RELEASE}-api`;
+  secret(
+    'e2e-api-public',
+    await issueCertificate(ca, { commonName: API_HOST, dnsNames: [API_HOST, apiService, `${apiService}.${NAMESPACE}.svc.cluster.local`, 'localhost'], ipAddresses: ['127.0.0.1'] }),
+  );
   secret('e2e-console-public', await issueCertificate(ca, { commonName: CONSOLE_HOST, dnsNames: [CONSOLE_HOST, 'localhost'], ipAddresses: ['127.0.0.1'] }));
   return { ca, supplied };
 }
@@ -95,6 +108,7 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
   mkdirSync(logDir, { recursive: true });
   let db: MariadbPeer | undefined;
   let s3: VersitygwPeer | undefined;
+  let slapd: SlapdPeer | undefined;
   let release: RenderedRelease;
   let cli: PulumiCli;
   const running: ContainerProcess[] = [];
@@ -140,7 +154,8 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
   };
 
   before(async () => {
-    const [binary, tls] = await Promise.all([PulumiCli.binaryPath(), provideTls()]);
+    const [binary, tls, directory] = await Promise.all([PulumiCli.binaryPath(), provideTls(), startSlapd()]);
+    slapd = directory;
     const caFile = join(workDir, 'ca.pem');
     writeFileSync(caFile, tls.ca.certPem);
     caPem = tls.ca.certPem;
@@ -178,6 +193,8 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
       { kind: 'ConfigMap', name: 'e2e-s3-ca', data: { 'ca.crt': tls.ca.certPem } },
       { kind: 'ConfigMap', name: 'e2e-db-ca', data: { 'ca.crt': tls.ca.certPem } },
       { kind: 'Secret', name: 'e2e-local-key', data: { 'local-key': randomBytes(32).toString('hex') } },
+      // The organization's LDAP directory, for signing a person in on the console.
+      { kind: 'Secret', name: 'e2e-directories', data: { 'directories.json': ldapDirectories(directory, 'stackyard') } },
     ];
     const user = decodeURIComponent(dbUrl.username);
     const set = [
@@ -186,6 +203,7 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
       ...(['api', 'identity', 'secrets'] as const).flatMap((s) => [`externalDatabase.${s}.user=${user}`, `externalDatabase.${s}.database=${databases[s]}`]),
       `externalS3.endpoint=${s3.endpoint}`,
       `externalS3.bucket=${bucket}`,
+      'identity.directories.existingSecret=e2e-directories',
       ...SERVICES.flatMap((c) => [`${c}.containerPort=${ports[c]}`, `${c}.service.port=${ports[c]}`]),
     ];
     const manifests = parseManifests(renderChart(CHART_DIR, { release: RELEASE, namespace: NAMESPACE, valuesFiles: [VALUES_FILE], set }));
@@ -213,7 +231,7 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
   after(async () => {
     // Consumers first, as a rollout would drain them; then the peers.
     for (const proc of [...running].reverse()) await proc.process.stop(10_000);
-    await Promise.all([db?.stop(), s3?.stop()]);
+    await Promise.all([db?.stop(), s3?.stop(), slapd?.stop()]);
     // Keys and logs of the run; STACKYARD_TEST_KEEP_DATA keeps them for a look.
     if (!keepTestData()) removeTempDir(workDir);
   });
@@ -330,5 +348,37 @@ void describe('the Helm chart, run as rendered, serves the real CLI', { timeout:
     await cli.ok(['stack', 'rm', '--yes', '--stack', stackRef]);
     const listed = await cli.ok(['stack', 'ls', '--all', '--json']);
     assert.ok(!listed.stdout.includes(`"${stackRef}"`) && !listed.stdout.includes('"dev"'), 'the stack is gone');
+  });
+
+  void it('lets a person signed in on the console see the CLI\'s stacks, read from the api at the Service URL the chart sets', async () => {
+    const consoleSpec = launchSpecOf('console');
+    // The api's Service, whose certificate the console verifies against the internal CA it already has (no STACKYARD_API_CA_FILE).
+    assert.equal(consoleSpec.env.STACKYARD_API_URL, `https://${RELEASE}-api.${NAMESPACE}.svc.cluster.local:${ports.api}`);
+    assert.equal(consoleSpec.env.STACKYARD_API_CA_FILE, undefined);
+    const consoleStack = `stackyard/${PROJECT}/console-${randomBytes(3).toString('hex')}`;
+    await initStack(cli, consoleStack);
+    try {
+      // A browser at the console's public origin (the Ingress host), its connections routed to the console process.
+      setDefaultCACertificates([...getCACertificates('default'), caPem]);
+      const consoleOrigin = `https://${CONSOLE_HOST}`;
+      const browser = new TestBrowser(consoleOrigin, (url) => (url.origin === consoleOrigin ? { host: '127.0.0.1', port: ports.console } : undefined));
+      const page = await browser.request('/login?next=%2Fconsole%2F');
+      assert.equal(page.status, 200, page.body);
+      const alice = slapd!.users.alice;
+      const posted = await browser.request('/login/directory/corp', { form: { csrf: hiddenField(page.body, 'csrf'), next: hiddenField(page.body, 'next'), username: alice.username, password: alice.password } });
+      assert.equal(posted.status, 303, posted.body);
+      // Without the chart's STACKYARD_API_URL the console would call 127.0.0.1:8443 and answer 502 here.
+      const listed = await browser.request('/console/api/stacks');
+      assert.equal(listed.status, 200, listed.body);
+      const listing = JSON.parse(listed.body) as { stacks: { orgName: string; projectName: string; stackName: string }[]; projects: string[] };
+      const [, , stackName] = consoleStack.split('/');
+      assert.ok(
+        listing.stacks.some((s) => s.orgName === 'stackyard' && s.projectName === PROJECT && s.stackName === stackName),
+        `the console lists ${consoleStack}: ${listed.body}`,
+      );
+      assert.deepEqual(listing.projects, [PROJECT]);
+    } finally {
+      await cli.ok(['stack', 'rm', '--yes', '--stack', consoleStack]);
+    }
   });
 });
