@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ChromiumPeer, PulumiCli, type RecordedPage, type SlapdPeer, startChromium, startSlapd } from '@stackyard/testing';
-import { trustInstallationCa } from '../support/cli-browser-login';
+import { type ChromiumPeer, PulumiCli, type RecordedPage } from '@stackyard/testing';
 import { directoryUserToken } from '../support/directory-sign-in';
 import { runProgram } from '../support/program';
 import { RestClient } from '../support/rest';
-import { MODE_TITLES, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
+import { MODE_TITLES, type StartedSuite } from '../support/suite-modes';
 import { initStack, sharedProjectDir } from '../access/support/project';
-import { ldapDirectories, signInWithPassword } from './support/console-browser';
+import { CONSOLE_ARTIFACTS, directoryForFile, signInWithPassword, startConsoleSuite } from './support/console-browser';
 
 /**
  * Issue 8, "accessible": every main page of the console checked by axe-core (Deque's rules engine,
@@ -23,7 +22,7 @@ import { ldapDirectories, signInWithPassword } from './support/console-browser';
 
 const ORG = 'stackyard';
 const PROJECT = 'a11y';
-const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
+const ARTIFACTS = CONSOLE_ARTIFACTS;
 /** The rule sets axe decides without a person: WCAG 2.0 and 2.1, levels A and AA. */
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
@@ -40,17 +39,7 @@ interface AxeResults {
 
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-let slapd: SlapdPeer;
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  slapd = await startSlapd();
-});
-
-after(async () => {
-  await slapd?.stop();
-});
-
+const directory = directoryForFile();
 
 /** axe's findings, one line per element, for an assertion message. */
 function describeViolations(violations: readonly AxeViolation[]): string {
@@ -64,7 +53,7 @@ void describe(`the console's pages are accessible — ${MODE_TITLES.embedded}`, 
   const ref = (stack: string) => `${ORG}/${PROJECT}/${stack}`;
   const stackPath = `/console/stacks/${ORG}/${PROJECT}/web`;
 
-  const signIn = (size?: { width: number; height: number }): Promise<RecordedPage> => signInWithPassword(chromium!, consoleOrigin, slapd.users.alice.username, slapd.users.alice.password, size);
+  const signIn = (size?: { width: number; height: number }): Promise<RecordedPage> => signInWithPassword(chromium!, consoleOrigin, directory().users.alice.username, directory().users.alice.password, size);
   /** Runs axe on what is on screen now; `evaluate` runs in the page's main world without being a script the CSP would refuse. */
   const audit = async (recorded: RecordedPage): Promise<AxeResults> => {
     await recorded.page.evaluate(AXE_SOURCE);
@@ -97,14 +86,10 @@ void describe(`the console's pages are accessible — ${MODE_TITLES.embedded}`, 
 
   before(async () => {
     let binary: string;
-    [binary, started] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode('embedded', { serviceEnv: { identity: { STACKYARD_DIRECTORIES: ldapDirectories(slapd, ORG) } } })]);
-    assert.equal(started.suite.org, ORG);
-    trustInstallationCa(started.suite.caFile);
-    consoleOrigin = new URL(started.suite.consoleUrl).origin;
-    chromium = await startChromium({ serverCertificates: [readFileSync(started.suite.pki.publicCertFile, 'utf8')] });
+    ({ binary, started, chromium, consoleOrigin } = await startConsoleSuite('embedded', directory(), ORG));
     const rest = new RestClient(started.suite.apiUrl);
     const admin = started.suite.adminToken;
-    await directoryUserToken(started.suite.consoleUrl, 'corp', slapd.users.alice.username, slapd.users.alice.password);
+    await directoryUserToken(started.suite.consoleUrl, 'corp', directory().users.alice.username, directory().users.alice.password);
     const cli = new PulumiCli({ binary, caFile: started.suite.caFile, accessToken: admin, cwd: sharedProjectDir(PROJECT) });
     await cli.login(started.suite.apiUrl);
     await initStack(cli, ref('web'));

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ListOrganizationMembersResponse, ListRolesResponse, ServiceUser } from '@stackyard/shared-contracts';
-import { type ChromiumPeer, PulumiCli, type RecordedPage, type SlapdPeer, startChromium, startSlapd } from '@stackyard/testing';
-import { trustInstallationCa } from '../support/cli-browser-login';
+import { type ChromiumPeer, PulumiCli, type RecordedPage } from '@stackyard/testing';
 import { directoryUserToken } from '../support/directory-sign-in';
 import { RestClient } from '../support/rest';
-import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
+import { MODE_TITLES, selectedModes, type StartedSuite } from '../support/suite-modes';
 import { initStack, sharedProjectDir } from '../access/support/project';
-import { assertOnlyOwnOrigin as assertOwnOrigin, ldapDirectories, signInWithPassword } from './support/console-browser';
+import { assertOnlyOwnOrigin as assertOwnOrigin, CONSOLE_ARTIFACTS, directoryForFile, signInWithPassword, startConsoleSuite } from './support/console-browser';
 
 /**
  * Issue 8, organization settings in Debian's Chromium against the real services: an organization
@@ -21,18 +19,9 @@ import { assertOnlyOwnOrigin as assertOwnOrigin, ldapDirectories, signInWithPass
 
 const ORG = 'stackyard';
 const PROJECT = 'settings';
-const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
+const ARTIFACTS = CONSOLE_ARTIFACTS;
 
-let slapd: SlapdPeer;
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  slapd = await startSlapd();
-});
-
-after(async () => {
-  await slapd?.stop();
-});
+const directory = directoryForFile();
 
 for (const mode of selectedModes()) {
   void describe(`organization settings in the web console in Chromium — ${MODE_TITLES[mode]}`, { timeout: 20 * 60_000 }, () => {
@@ -77,14 +66,10 @@ for (const mode of selectedModes()) {
 
     before(async () => {
       let binary: string;
-      [binary, started] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode(mode, { serviceEnv: { identity: { STACKYARD_DIRECTORIES: ldapDirectories(slapd, ORG) } } })]);
-      assert.equal(started.suite.org, ORG);
-      trustInstallationCa(started.suite.caFile);
-      consoleOrigin = new URL(started.suite.consoleUrl).origin;
-      chromium = await startChromium({ serverCertificates: [readFileSync(started.suite.pki.publicCertFile, 'utf8')] });
+      ({ binary, started, chromium, consoleOrigin } = await startConsoleSuite(mode, directory(), ORG));
       rest = new RestClient(started.suite.apiUrl);
-      await directoryUserToken(started.suite.consoleUrl, 'corp', slapd.users.alice.username, slapd.users.alice.password);
-      carolToken = await directoryUserToken(started.suite.consoleUrl, 'corp', slapd.users.carol.username, slapd.users.carol.password);
+      await directoryUserToken(started.suite.consoleUrl, 'corp', directory().users.alice.username, directory().users.alice.password);
+      carolToken = await directoryUserToken(started.suite.consoleUrl, 'corp', directory().users.carol.username, directory().users.carol.password);
       const projectDir = sharedProjectDir(PROJECT);
       const adminCli = new PulumiCli({ binary, caFile: started.suite.caFile, accessToken: admin(), cwd: projectDir });
       await adminCli.login(started.suite.apiUrl);
@@ -101,7 +86,7 @@ for (const mode of selectedModes()) {
     });
 
     void it('an admin creates a custom role from the api\'s permissions on the roles page; the api has it', async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await openPage(page, 'Roles', rolesPath);
       // The built-in roles are listed with what they permit.
@@ -136,7 +121,7 @@ for (const mode of selectedModes()) {
     });
 
     void it("an admin changes carol's role; the api and carol's own console follow each change", async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await openPage(page, 'Members', membersPath);
       for (const login of ['alice', 'carol']) assert.equal(await page.locator(`tr[data-member="${login}"]`).count(), 1, login);
@@ -148,7 +133,7 @@ for (const mode of selectedModes()) {
       await changed(page, membersPath, /carol is now admin/);
       assert.equal((await memberOf('carol'))?.role, 'admin', 'the api reports carol as an admin');
       // carol signs in and now has the organization's admin pages.
-      const carol = await signIn(slapd.users.carol.username, slapd.users.carol.password);
+      const carol = await signIn(directory().users.carol.username, directory().users.carol.password);
       await openPage(carol.page, 'Members', membersPath);
       assert.equal(await carol.page.locator('tr[data-member="alice"]').count(), 1);
       await carol.context.close();
@@ -163,7 +148,7 @@ for (const mode of selectedModes()) {
       await changed(page, membersPath, /carol is now member/);
       assert.equal((await memberOf('carol'))?.role, 'member');
       // Back to member: no admin pages in carol's console, and the console refuses her their JSON.
-      const again = await signIn(slapd.users.carol.username, slapd.users.carol.password);
+      const again = await signIn(directory().users.carol.username, directory().users.carol.password);
       assert.equal(await again.page.getByRole('link', { name: 'Members', exact: true }).count(), 0);
       const refused = await consoleFetch(again.page, 'PATCH', `/console/api/orgs/${ORG}/settings/members/alice`, { roleId: custom.fgaRole.id });
       assert.equal(refused.status, 403, `a member may not change roles: ${JSON.stringify(refused.body)}`);
@@ -175,7 +160,7 @@ for (const mode of selectedModes()) {
     });
 
     void it('an admin deletes the custom role on the roles page; the api no longer has it', async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await openPage(page, 'Roles', rolesPath);
       await page.getByRole('button', { name: 'Delete the role auditors' }).click();
@@ -191,7 +176,7 @@ for (const mode of selectedModes()) {
       // Members read the organization's stacks by default: carol's CLI reads the stack's history.
       const before = await carolCli.run(['stack', 'history', '--stack', stackRef, '--json']);
       assert.equal(before.code, 0, before.stderr);
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await openPage(page, 'Members', membersPath);
       await page.getByRole('button', { name: 'Remove carol from the organization' }).click();

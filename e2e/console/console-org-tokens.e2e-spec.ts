@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ChromiumPeer, PulumiCli, type RecordedPage, type SlapdPeer, startChromium, startSlapd, tempDir } from '@stackyard/testing';
-import { trustInstallationCa } from '../support/cli-browser-login';
+import { type ChromiumPeer, PulumiCli, type RecordedPage, tempDir } from '@stackyard/testing';
 import { directoryUserToken } from '../support/directory-sign-in';
 import { runProgram } from '../support/program';
 import { RestClient } from '../support/rest';
-import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
+import { MODE_TITLES, selectedModes, type StartedSuite } from '../support/suite-modes';
 import { initStack, sharedProjectDir } from '../access/support/project';
-import { assertOnlyOwnOrigin as assertOwnOrigin, ldapDirectories, signInWithPassword } from './support/console-browser';
+import { assertOnlyOwnOrigin as assertOwnOrigin, CONSOLE_ARTIFACTS, directoryForFile, signInWithPassword, startConsoleSuite } from './support/console-browser';
 
 /**
  * Issue 8, organization settings → access tokens: an organization admin creates an organization
@@ -20,19 +18,9 @@ import { assertOnlyOwnOrigin as assertOwnOrigin, ldapDirectories, signInWithPass
 
 const ORG = 'stackyard';
 const PROJECT = 'tokens';
-const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
+const ARTIFACTS = CONSOLE_ARTIFACTS;
 
-let slapd: SlapdPeer;
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  slapd = await startSlapd();
-});
-
-after(async () => {
-  await slapd?.stop();
-});
-
+const directory = directoryForFile();
 
 for (const mode of selectedModes()) {
   void describe(`organization and team access tokens in the web console — ${MODE_TITLES[mode]}`, { timeout: 15 * 60_000 }, () => {
@@ -60,15 +48,11 @@ for (const mode of selectedModes()) {
     const assertOnlyOwnOrigin = (recorded: RecordedPage) => assertOwnOrigin(recorded, consoleOrigin);
 
     before(async () => {
-      [binary, started] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode(mode, { serviceEnv: { identity: { STACKYARD_DIRECTORIES: ldapDirectories(slapd, ORG) } } })]);
-      assert.equal(started.suite.org, ORG);
-      trustInstallationCa(started.suite.caFile);
-      consoleOrigin = new URL(started.suite.consoleUrl).origin;
-      chromium = await startChromium({ serverCertificates: [readFileSync(started.suite.pki.publicCertFile, 'utf8')] });
+      ({ binary, started, chromium, consoleOrigin } = await startConsoleSuite(mode, directory(), ORG));
       const rest = new RestClient(started.suite.apiUrl);
       const admin = started.suite.adminToken;
-      await directoryUserToken(started.suite.consoleUrl, 'corp', slapd.users.alice.username, slapd.users.alice.password);
-      await directoryUserToken(started.suite.consoleUrl, 'corp', slapd.users.carol.username, slapd.users.carol.password);
+      await directoryUserToken(started.suite.consoleUrl, 'corp', directory().users.alice.username, directory().users.alice.password);
+      await directoryUserToken(started.suite.consoleUrl, 'corp', directory().users.carol.username, directory().users.carol.password);
       const cli = new PulumiCli({ binary, caFile: started.suite.caFile, accessToken: admin, cwd: sharedProjectDir(PROJECT) });
       await cli.login(started.suite.apiUrl);
       for (const stack of ['granted', 'other']) {
@@ -88,7 +72,7 @@ for (const mode of selectedModes()) {
     });
 
     void it('creates an organization token shown once that works with the CLI, and revoking it in the console stops the CLI', async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await page.getByRole('link', { name: 'Organization tokens' }).click();
       await page.locator(`main[data-ready="/console/orgs/${ORG}/tokens"]`).waitFor();
@@ -131,7 +115,7 @@ for (const mode of selectedModes()) {
     });
 
     void it("creates a team token on the team's page that acts within the team's grants, and revoking it stops the CLI", async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await page.goto(`${consoleOrigin}/console/orgs/${ORG}/teams/deployers`);
       await page.locator(`main[data-ready="/console/orgs/${ORG}/teams/deployers"]`).waitFor();
@@ -157,14 +141,14 @@ for (const mode of selectedModes()) {
     });
 
     void it('refuses a member who is no admin, and answers malformed requests with a clear 400', async () => {
-      const carol = await signIn(slapd.users.carol.username, slapd.users.carol.password);
+      const carol = await signIn(directory().users.carol.username, directory().users.carol.password);
       assert.equal(await carol.page.getByRole('link', { name: 'Organization tokens' }).count(), 0, 'no admin pages offered to a member');
       const refused = await carol.page.request.get(`${consoleOrigin}/console/api/orgs/${ORG}/tokens`);
       assert.equal(refused.status(), 403, await refused.text());
       assert.deepEqual(Object.keys((await refused.json()) as object).sort(), ['code', 'message']);
       await carol.context.close();
 
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const session = (await (await alice.page.request.get(`${consoleOrigin}/console/api/session`)).json()) as { csrfToken: string };
       const headers = { 'x-csrf-token': session.csrfToken, 'content-type': 'application/json' };
       const cases: Array<[unknown, RegExp]> = [

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { StackTeamGrantsResponse } from '@stackyard/shared-contracts';
-import { type ChromiumPeer, PulumiCli, type RecordedPage, type SlapdPeer, startChromium, startSlapd } from '@stackyard/testing';
-import { trustInstallationCa } from '../support/cli-browser-login';
+import { type ChromiumPeer, PulumiCli, type RecordedPage } from '@stackyard/testing';
 import { directoryUserToken } from '../support/directory-sign-in';
 import { runProgram, startProgram } from '../support/program';
 import { RestClient } from '../support/rest';
-import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
+import { MODE_TITLES, selectedModes, type StartedSuite } from '../support/suite-modes';
 import { initStack, sharedProjectDir } from '../access/support/project';
-import { assertOnlyOwnOrigin as assertOwnOrigin, ldapDirectories, signInWithPassword } from './support/console-browser';
+import { assertOnlyOwnOrigin as assertOwnOrigin, CONSOLE_ARTIFACTS, directoryForFile, signInWithPassword, startConsoleSuite } from './support/console-browser';
 
 /**
  * Issue 8, administration in the console, in Debian's Chromium against the real services: an
@@ -23,20 +22,10 @@ import { assertOnlyOwnOrigin as assertOwnOrigin, ldapDirectories, signInWithPass
 
 const ORG = 'stackyard';
 const PROJECT = 'teams';
-const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
+const ARTIFACTS = CONSOLE_ARTIFACTS;
 const SECRET_CONFIG = 'not-a-real-password';
 
-let slapd: SlapdPeer;
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  slapd = await startSlapd();
-});
-
-after(async () => {
-  await slapd?.stop();
-});
-
+const directory = directoryForFile();
 
 for (const mode of selectedModes()) {
   void describe(`administration in the web console in Chromium — ${MODE_TITLES[mode]}`, { timeout: 20 * 60_000 }, () => {
@@ -63,15 +52,11 @@ for (const mode of selectedModes()) {
 
     before(async () => {
       let binary: string;
-      [binary, started] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode(mode, { serviceEnv: { identity: { STACKYARD_DIRECTORIES: ldapDirectories(slapd, ORG) } } })]);
-      assert.equal(started.suite.org, ORG);
-      trustInstallationCa(started.suite.caFile);
-      consoleOrigin = new URL(started.suite.consoleUrl).origin;
-      chromium = await startChromium({ serverCertificates: [readFileSync(started.suite.pki.publicCertFile, 'utf8')] });
+      ({ binary, started, chromium, consoleOrigin } = await startConsoleSuite(mode, directory(), ORG));
       rest = new RestClient(started.suite.apiUrl);
       // Both exist once they have signed in (here through `pulumi login`); carol keeps her CLI token.
-      await directoryUserToken(started.suite.consoleUrl, 'corp', slapd.users.alice.username, slapd.users.alice.password);
-      const carolToken = await directoryUserToken(started.suite.consoleUrl, 'corp', slapd.users.carol.username, slapd.users.carol.password);
+      await directoryUserToken(started.suite.consoleUrl, 'corp', directory().users.alice.username, directory().users.alice.password);
+      const carolToken = await directoryUserToken(started.suite.consoleUrl, 'corp', directory().users.carol.username, directory().users.carol.password);
       const projectDir = sharedProjectDir(PROJECT);
       const adminCli = new PulumiCli({ binary, caFile: started.suite.caFile, accessToken: admin(), cwd: projectDir });
       await adminCli.login(started.suite.apiUrl);
@@ -95,7 +80,7 @@ for (const mode of selectedModes()) {
     });
 
     void it("an admin creates a team, adds a member and gives it Write on a stack; the member's CLI can then update it until the admin takes the grant away", async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await page.getByRole('link', { name: 'Teams' }).click();
       await page.locator(`main[data-ready="/console/orgs/${ORG}/teams"]`).waitFor();
@@ -143,7 +128,7 @@ for (const mode of selectedModes()) {
     });
 
     void it('shows the audit log filtered by event, and exports it as a gzip CSV through the console', async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await page.getByRole('link', { name: 'Audit log' }).click();
       await page.locator(`main[data-ready="/console/orgs/${ORG}/audit-log"]`).waitFor();
@@ -189,7 +174,7 @@ for (const mode of selectedModes()) {
       await alice.context.close();
 
       // At phone width the admin pages need no horizontal scrolling.
-      const phone = await signIn(slapd.users.alice.username, slapd.users.alice.password, { width: 390, height: 844 });
+      const phone = await signIn(directory().users.alice.username, directory().users.alice.password, { width: 390, height: 844 });
       for (const path of [`/console/orgs/${ORG}/audit-log`, `/console/orgs/${ORG}/teams/deployers`, `/console/stacks/${ORG}/${PROJECT}/shared/settings`]) {
         await phone.page.goto(`${consoleOrigin}${path}`);
         await phone.page.locator(`main[data-ready="${path}"]`).waitFor();
@@ -199,7 +184,7 @@ for (const mode of selectedModes()) {
       await shot(phone, 'stack-settings-phone');
       await phone.context.close();
 
-      const carol = await signIn(slapd.users.carol.username, slapd.users.carol.password);
+      const carol = await signIn(directory().users.carol.username, directory().users.carol.password);
       assert.equal(await carol.page.getByRole('link', { name: 'Audit log' }).count(), 0, 'no admin pages offered to a member');
       const refused = await carol.page.request.get(`${consoleOrigin}/console/api/orgs/${ORG}/auditlogs`);
       assert.equal(refused.status(), 403, await refused.text());
@@ -207,7 +192,7 @@ for (const mode of selectedModes()) {
     });
 
     void it("changes a stack's tags and team access in its settings tab, and explains each person's access", async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await page.goto(`${consoleOrigin}/console/stacks/${ORG}/${PROJECT}/shared`);
       await page.getByRole('link', { name: 'Settings' }).click();
@@ -243,7 +228,7 @@ for (const mode of selectedModes()) {
       await alice.context.close();
 
       // carol may read only: the tab explains why, and offers no changes.
-      const carol = await signIn(slapd.users.carol.username, slapd.users.carol.password);
+      const carol = await signIn(directory().users.carol.username, directory().users.carol.password);
       await carol.page.goto(`${consoleOrigin}/console/stacks/${ORG}/${PROJECT}/shared/settings`);
       await carol.page.locator(`main[data-ready="/console/stacks/${ORG}/${PROJECT}/shared/settings"]`).waitFor();
       assert.match((await carol.page.locator('#my-permission').textContent()) ?? '', /carol\) have Read/);
@@ -260,7 +245,7 @@ for (const mode of selectedModes()) {
     });
 
     void it('shows the resources as a tree by parent with type, provider and properties, secrets masked', async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await page.goto(`${consoleOrigin}/console/stacks/${ORG}/${PROJECT}/shared`);
       await page.getByRole('link', { name: 'Resources' }).click();
