@@ -35,6 +35,21 @@ async function filledWith(page: RecordedPage['page'], text: string): Promise<voi
   assert.fail(`the metadata text area never received the chosen file (${text})`);
 }
 
+/**
+ * After "Test sign-in": sign in at SimpleSAMLphp as dana unless the IdP still has her session
+ * (a second test goes straight back), then wait for the console's report page.
+ */
+async function testSignInReport(page: RecordedPage['page'], consoleUrl: string): Promise<void> {
+  await page.locator('#sso-test-report, input[name="password"]').first().waitFor({ timeout: 30_000 });
+  if (!page.url().startsWith(`${consoleUrl}/`)) {
+    await page.locator('input[name="username"]').fill(DANA.username);
+    await page.locator('input[name="password"]').fill(DANA.password);
+    await page.locator('input[name="password"]').press('Enter');
+  }
+  await page.locator('#sso-test-report').waitFor({ timeout: 30_000 });
+  assert.ok(page.url().startsWith(`${consoleUrl}/saml/${ORG}/acs`), page.url());
+}
+
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   slapd = await startSlapd();
@@ -127,6 +142,59 @@ for (const mode of selectedModes()) {
       // A second row added and removed again: only the first is saved.
       await page.getByRole('button', { name: 'Add mapping' }).click();
       await page.getByRole('button', { name: 'Remove mapping 2' }).click();
+      // Saved but not enabled yet: that is what a test sign-in is for.
+      await page.getByRole('checkbox', { name: /^Enabled/ }).uncheck();
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.locator(`main[data-ready="${ssoPath}"] #notice`, { hasText: /Saved the single sign-on settings \(not enabled\)/ }).waitFor();
+      // The stored metadata comes back to the page.
+      assert.equal((await page.getByLabel('IdP metadata XML').inputValue()).trim(), idp.metadataXml.trim());
+
+      // Test sign-in: a real round trip through SimpleSAMLphp as dana; the report shows her, her group and its team.
+      const sessionCookie = async () => (await alice.context.cookies(consoleUrl)).find((c) => c.name === '__Host-stackyard-session')?.value;
+      const cookieBefore = await sessionCookie();
+      assert.ok(cookieBefore, 'alice has a session cookie');
+      const sessionUser = async () => ((await (await page.request.get(`${consoleUrl}/console/api/session`)).json()) as { user: { login: string } }).user.login;
+      assert.equal(await sessionUser(), 'alice');
+      await page.getByRole('button', { name: 'Test sign-in' }).click();
+      await testSignInReport(page, consoleUrl);
+      assert.equal(await page.locator('#sso-test-report').getAttribute('data-succeeded'), 'true');
+      assert.equal(await page.locator('#sso-test-failure').count(), 0);
+      assert.match((await page.locator('#sso-test-username').textContent()) ?? '', /dana/);
+      assert.match((await page.locator('#sso-test-groups').textContent()) ?? '', /platform-engineers/);
+      assert.equal(((await page.locator('#sso-test-teams').textContent()) ?? '').trim(), 'platform');
+      await shot(alice, 'sso-test-sign-in');
+      // Nobody was signed in: alice's session is exactly as it was, and dana is no member of the organization.
+      assert.equal(await sessionCookie(), cookieBefore, 'the session cookie is unchanged');
+      assert.equal(await sessionUser(), 'alice');
+      const members = await rest.ok<{ members: Array<{ user: { githubLogin: string; email?: string } }> }>('GET', `/api/orgs/${ORG}/members`, started.suite.adminToken);
+      assert.ok(!members.members.some((m) => m.user.githubLogin.startsWith('dana') || m.user.email === DANA.mail), JSON.stringify(members.members.map((m) => m.user.githubLogin)));
+
+      // A groups attribute the IdP does not send: saved without re-uploading, the test says exactly that.
+      await page.getByRole('link', { name: 'Back to the single sign-on settings' }).click();
+      await page.locator(`main[data-ready="${ssoPath}"]`).waitFor();
+      await page.getByLabel('Groups attribute').fill('memberOf');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.locator(`main[data-ready="${ssoPath}"] #notice`, { hasText: /Saved the single sign-on settings \(not enabled\)/ }).waitFor();
+      await page.getByRole('button', { name: 'Test sign-in' }).click();
+      await testSignInReport(page, consoleUrl);
+      assert.equal(await page.locator('#sso-test-report').getAttribute('data-succeeded'), 'false');
+      assert.equal(await page.locator('#sso-test-failure').getAttribute('data-kind'), 'missing-groups-attribute');
+      assert.match((await page.locator('#sso-test-failure').textContent()) ?? '', /no 'memberOf' attribute/);
+      await shot(alice, 'sso-test-sign-in-failed');
+      assert.equal(await sessionCookie(), cookieBefore, 'the session cookie is unchanged');
+      // The audit line is written just after the report is answered: give it a moment.
+      let tests: AuditLogEventsResponse = { auditLogEvents: [] };
+      for (let i = 0; i < 50 && tests.auditLogEvents.length < 2; i++) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+        tests = await rest.ok<AuditLogEventsResponse>('GET', `/api/orgs/${ORG}/auditlogs/v2?eventFilter=saml_test_sign_in`, started.suite.adminToken);
+      }
+      assert.equal(tests.auditLogEvents.filter((e) => e.user.githubLogin === 'alice').length, 2, JSON.stringify(tests.auditLogEvents));
+      assert.ok(tests.auditLogEvents.some((e) => /succeeded/.test(e.description)) && tests.auditLogEvents.some((e) => /failed \(missing-groups-attribute\)/.test(e.description)), JSON.stringify(tests.auditLogEvents));
+
+      // Back to the right attribute and enabled, again without re-uploading: the stored metadata is kept.
+      await page.getByRole('link', { name: 'Back to the single sign-on settings' }).click();
+      await page.locator(`main[data-ready="${ssoPath}"]`).waitFor();
+      await page.getByLabel('Groups attribute').fill('groups');
       await page.getByRole('checkbox', { name: /^Enabled/ }).check();
       await page.getByRole('button', { name: 'Save' }).click();
       await page.locator(`main[data-ready="${ssoPath}"] #notice`, { hasText: /Saved the single sign-on settings \(enabled\)/ }).waitFor();
@@ -136,13 +204,15 @@ for (const mode of selectedModes()) {
       assert.equal(await page.getByLabel('Team for IdP group 1', { exact: true }).inputValue(), 'platform');
       assert.equal(await page.locator('tr[data-mapping-row]').count(), 1);
       await shot(alice, 'sso');
-      const config = (await (await page.request.get(`${consoleUrl}/console/api/orgs/${ORG}/settings/sso`)).json()) as { enabled: boolean; teamMappings: unknown[]; updatedBy: string };
+      const config = (await (await page.request.get(`${consoleUrl}/console/api/orgs/${ORG}/settings/sso`)).json()) as { enabled: boolean; teamMappings: unknown[]; updatedBy: string; idpMetadataXml?: string };
       assert.deepEqual([config.enabled, config.teamMappings, config.updatedBy], [true, [{ group: 'platform-engineers', team: 'platform' }], 'alice']);
+      assert.equal(config.idpMetadataXml?.trim(), idp.metadataXml.trim(), 'saves without new metadata kept the uploaded metadata');
       // The change is in the audit log, by alice.
       const audit = await rest.ok<AuditLogEventsResponse>('GET', `/api/orgs/${ORG}/auditlogs/v2?eventFilter=saml_configuration_changed`, started.suite.adminToken);
       assert.ok(audit.auditLogEvents.some((e) => e.user.githubLogin === 'alice'), JSON.stringify(audit.auditLogEvents));
-      const elsewhere = alice.requests.filter((url) => !url.startsWith(`${consoleUrl}/`));
-      assert.deepEqual(elsewhere, [], 'the settings page talked only to the console');
+      // The test sign-ins went to the organization's IdP, as a sign-in does; nothing else left the console.
+      const elsewhere = alice.requests.filter((url) => !url.startsWith(`${consoleUrl}/`) && !url.startsWith(`${idp.baseUrl}/`));
+      assert.deepEqual(elsewhere, [], 'the settings page talked only to the console (and the test sign-in to the IdP)');
       await alice.context.close();
 
       // The configured SSO signs dana in through SimpleSAMLphp; her group's team reads ledger only.

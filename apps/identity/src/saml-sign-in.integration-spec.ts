@@ -18,12 +18,16 @@ import {
   identityOrgSamlSpMetadataPath,
   identitySamlAcsPath,
   identitySamlStartPath,
+  identitySamlTestAcsPath,
+  identitySamlTestStartPath,
   IDENTITY_SESSION_RESOLVE_PATH,
   IDENTITY_SIGN_IN_METHODS_PATH,
   type ResolveSessionResponse,
   type SamlConfigResponse,
   type SamlSpMetadataResponse,
   type SamlStartResponse,
+  type SamlTestReport,
+  type SamlTestStartResponse,
   type SignInMethodsResponse,
   type SignInResponse,
 } from '@stackyard/shared-contracts';
@@ -468,6 +472,86 @@ for (const engine of databaseEngines()) {
       await rejects(consoleA.post(identitySamlStartPath(ORG), {}), 404, /has no SAML sign-in enabled/);
       assert.equal((await directory.signIn('corp', { username: 'dev', password: 'dev-pw', sourceIp: '10.0.0.3' })).user.login, 'dev');
       await consoleA.call('PUT', identityOrgSamlPath(ORG), { idpMetadataXml: idp.metadataXml, enabled: true });
+    });
+
+    void it('lets an org admin test the saved configuration while it is disabled: a report, and no session, user or team change', async () => {
+      const admin = (await database.repositories.users.findByLogin('admin'))!;
+      const adminHash = hashSessionToken((await sessions.create(admin, { provider: 'test', sourceIp: '127.0.0.1', userAgent: 'test' })).session.token);
+      const bob = await realResponse(BOB);
+      const bobHash = hashSessionToken((await acs(bob.samlResponse, bob.requestId)).session.token);
+      // Saved without new metadata: the stored metadata is kept, and returned to admins.
+      const disabled = await consoleA.call<SamlConfigResponse>('PUT', identityOrgSamlPath(ORG), { enabled: false });
+      assert.equal(disabled.enabled, false);
+      assert.equal(disabled.idpMetadataXml, idp.metadataXml.trim());
+      assert.equal((await consoleB.get<SamlConfigResponse>(identityOrgSamlPath(ORG))).idpMetadataXml, idp.metadataXml.trim());
+      await rejects(consoleA.call('PUT', identityOrgSamlPath(ORG), { idpMetadataXml: '' }), 400, /idpMetadataXml must be/);
+
+      const testStart = (sessionHash: string) => consoleA.post<SamlTestStartResponse>(identitySamlTestStartPath(ORG), { sessionHash });
+      const testAcs = (samlResponse: string, expectedRequestId: string, login = 'admin', client = consoleA) =>
+        client.post<SamlTestReport>(identitySamlTestAcsPath(ORG), { samlResponse, expectedRequestId, login, sourceIp: '198.51.100.9' });
+      await rejects(testStart(bobHash), 403, /only an admin of organization 'acme'/);
+      await rejects(consoleA.post(identitySamlTestStartPath(ORG), {}), 400, /sessionHash/);
+      await rejects(consoleA.post(identitySamlTestAcsPath(ORG), { samlResponse: 'x', expectedRequestId: '_x', sourceIp: '1.2.3.4' }), 400, /login/);
+
+      const started = await testStart(adminHash);
+      assert.equal(started.login, 'admin');
+      const answered = await idp.signIn({ authorizeUrl: started.redirectUrl, username: ALICE.username, password: ALICE.password });
+      assert.equal(answered.kind, 'saml-response');
+      if (answered.kind !== 'saml-response') return;
+      const alice = (await database.repositories.users.findByLogin('alice'))!;
+      const teamsBefore = await database.repositories.teams.teamsOf(alice.id);
+      const sessionsBefore = await sessionCount();
+      const usersBefore = Number((await replicaA.dataSource.query<Array<{ n: number | string }>>('SELECT COUNT(*) AS n FROM users'))[0].n);
+      // Answered at the other replica: the test request lives in the shared database.
+      const report = await testAcs(answered.samlResponse, started.requestId, 'admin', consoleB);
+      assert.equal(report.succeeded, true, JSON.stringify(report.failure));
+      assert.equal(report.nameId, ALICE.mail);
+      assert.equal(report.username, ALICE.mail);
+      assert.equal(report.email, ALICE.mail);
+      assert.deepEqual(report.groups, ALICE.groups);
+      assert.deepEqual(report.teams, ['platform']);
+      assert.ok(report.attributeNames.includes('groups'), report.attributeNames.join(','));
+      assert.equal(await sessionCount(), sessionsBefore, 'no session');
+      assert.equal(Number((await replicaA.dataSource.query<Array<{ n: number | string }>>('SELECT COUNT(*) AS n FROM users'))[0].n), usersBefore, 'no user');
+      assert.deepEqual(await database.repositories.teams.teamsOf(alice.id), teamsBefore, 'no team change');
+      const line = audit.last('sso.test.succeeded');
+      assert.deepEqual([line?.['actor'], line?.['organization'], line?.['teams']], ['admin', ORG, 1]);
+      // The same answer once more: validated as fully as a sign-in, so refused (the request is consumed, the assertion used).
+      const again = await testAcs(answered.samlResponse, started.requestId);
+      assert.equal(again.succeeded, false);
+      assert.ok(['replayed', 'unknown-request'].includes(again.failure?.kind ?? ''), JSON.stringify(again.failure));
+      // Another login than the admin who started the test does not match its binding.
+      const other = await testStart(adminHash);
+      const otherAnswer = await idp.signIn({ authorizeUrl: other.redirectUrl, username: BOB.username, password: BOB.password });
+      if (otherAnswer.kind !== 'saml-response') return assert.fail(otherAnswer.kind);
+      const stolen = await testAcs(otherAnswer.samlResponse, other.requestId, 'ops');
+      assert.deepEqual([stolen.succeeded, stolen.failure?.kind, stolen.nameId], [false, 'unknown-request', undefined]);
+      // A forged signature is reported as such.
+      const forgedStart = await testStart(adminHash);
+      const attacker = await createTestSigningCertificate({ commonName: 'attacker' });
+      const forgedReport = await testAcs(forgedResponse({ issuer: idp.entityId, audience: SP_ENTITY_ID, recipient: ACS_URL, inResponseTo: forgedStart.requestId, nameId: ALICE.mail }, attacker), forgedStart.requestId);
+      assert.equal(forgedReport.failure?.kind, 'bad-signature');
+      assert.equal(forgedReport.nameId, undefined, 'nothing of an unverified assertion is reported');
+
+      // A groups attribute the IdP does not send: the report says so.
+      await consoleA.call('PUT', identityOrgSamlPath(ORG), { groupsAttribute: 'memberOf' });
+      const missing = await testStart(adminHash);
+      const missingAnswer = await idp.signIn({ authorizeUrl: missing.redirectUrl, username: BOB.username, password: BOB.password });
+      if (missingAnswer.kind !== 'saml-response') return assert.fail(missingAnswer.kind);
+      const missingReport = await testAcs(missingAnswer.samlResponse, missing.requestId);
+      assert.deepEqual([missingReport.succeeded, missingReport.failure?.kind], [false, 'missing-groups-attribute']);
+      assert.match(missingReport.failure?.message ?? '', /no 'memberOf' attribute/);
+      assert.equal(audit.last('sso.test.failed')?.['reason'], 'missing-groups-attribute');
+
+      // Tests and sign-ins never answer each other's requests.
+      const restored = await consoleA.call<SamlConfigResponse>('PUT', identityOrgSamlPath(ORG), { groupsAttribute: 'groups', enabled: true });
+      assert.equal(restored.idpMetadataXml, idp.metadataXml.trim());
+      const test = await testStart(adminHash);
+      const testAnswer = await idp.signIn({ authorizeUrl: test.redirectUrl, username: ALICE.username, password: ALICE.password });
+      if (testAnswer.kind !== 'saml-response') return assert.fail(testAnswer.kind);
+      await rejects(acs(testAnswer.samlResponse, test.requestId), 401, /SAML sign-in refused/);
+      const signIn = await realResponse(ALICE);
+      assert.equal((await testAcs(signIn.samlResponse, signIn.requestId)).failure?.kind, 'unknown-request');
     });
 
     void it('answers 503 with what to do when the stored IdP certificate has expired since the upload', async () => {

@@ -197,6 +197,8 @@ export interface SamlSettings {
   groupsAttribute: string;
   usernameAttribute: string | null;
   teamMappings: Array<{ group: string; team: string }>;
+  /** The stored IdP metadata (public): the page shows it, and a save without a change keeps it. */
+  idpMetadataXml?: string;
   updatedAt?: number;
   updatedBy?: string;
 }

@@ -32,6 +32,8 @@ export async function ssoPage(main: HTMLElement, org: string): Promise<void> {
 
   const file = el('input', { id: 'idp-metadata-file', type: 'file', accept: '.xml,application/samlmetadata+xml,application/xml,text/xml' });
   const xml = el('textarea', { id: 'idp-metadata-xml', name: 'idpMetadataXml', rows: '8', spellcheck: 'false', placeholder: '<EntityDescriptor …>' });
+  const storedXml = config.idpMetadataXml ?? '';
+  xml.value = storedXml;
   file.addEventListener('change', () => {
     const chosen = file.files?.[0];
     if (chosen) void chosen.text().then((text) => (xml.value = text));
@@ -68,7 +70,7 @@ export async function ssoPage(main: HTMLElement, org: string): Promise<void> {
     'form',
     { 'aria-label': 'Single sign-on settings' },
     el('h2', {}, 'Identity provider'),
-    el('p', { class: 'muted' }, "Upload the IdP's SAML 2.0 metadata file or paste it below; it is needed with every save."),
+    el('p', { class: 'muted' }, config.configured ? "The stored IdP metadata is shown below; upload or paste new metadata to replace it, or save without changing it to keep it." : "Upload the IdP's SAML 2.0 metadata file or paste it below."),
     el('div', { class: 'field' }, el('label', { for: file.id }, 'IdP metadata file'), file),
     el('div', { class: 'field' }, el('label', { for: xml.id }, 'IdP metadata XML'), xml),
     el('div', { class: 'filters' }, field('Groups attribute', groups), field('Username attribute', username)),
@@ -85,9 +87,11 @@ export async function ssoPage(main: HTMLElement, org: string): Promise<void> {
       team: row.querySelector<HTMLSelectElement>('[data-mapping="team"]')?.value ?? '',
     }));
     if (teamMappings.some((m) => m.group === '' || m.team === '')) return showProblem(problems, new Error('each mapping needs an IdP group and a team'));
-    if (xml.value.trim() === '') return showProblem(problems, new Error("upload or paste the IdP's metadata"));
+    if (xml.value.trim() === '' && !config.configured) return showProblem(problems, new Error("upload or paste the IdP's metadata"));
+    // Unchanged (or emptied) metadata is left out, so identity keeps what it stores.
+    const newXml = xml.value.trim() !== '' && xml.value.trim() !== storedXml.trim() ? { idpMetadataXml: xml.value } : {};
     save.disabled = true;
-    sendJson<SamlSettings>(base, { method: 'PUT', body: { idpMetadataXml: xml.value, groupsAttribute: groups.value.trim(), usernameAttribute: username.value.trim(), teamMappings, enabled: enabled.checked } }).then(
+    sendJson<SamlSettings>(base, { method: 'PUT', body: { ...newXml, groupsAttribute: groups.value.trim(), usernameAttribute: username.value.trim(), teamMappings, enabled: enabled.checked } }).then(
       (saved) => refresh(`Saved the single sign-on settings (${saved.enabled ? 'enabled' : 'not enabled'}).`),
       (error: unknown) => {
         save.disabled = false;
@@ -98,10 +102,35 @@ export async function ssoPage(main: HTMLElement, org: string): Promise<void> {
     );
   });
 
+  // A real SP-initiated round trip against the saved configuration, enabled or not: the IdP's answer
+  // comes back to the ACS, which shows what was asserted (or why it fails) and signs nobody in.
+  const testSection: HTMLElement[] = [];
+  if (config.configured) {
+    const testButton = el('button', { type: 'button', id: 'sso-test' }, 'Test sign-in');
+    const testProblems = el('div', { id: 'sso-test-problems' });
+    testButton.addEventListener('click', () => {
+      testButton.disabled = true;
+      sendJson<{ redirectUrl: string }>(`${base}/test`, { method: 'POST' }).then(
+        ({ redirectUrl }) => window.location.assign(redirectUrl),
+        (error: unknown) => {
+          testButton.disabled = false;
+          showProblem(testProblems, error);
+        },
+      );
+    });
+    testSection.push(
+      el('h2', {}, 'Test the connection'),
+      el('p', { class: 'muted' }, 'Sign in at the identity provider as any of its users to see what it asserts: the username, the groups and the teams they map to. This tests the saved settings, enabled or not; nobody is signed in and nothing changes.'),
+      testProblems,
+      testButton,
+    );
+  }
+
   main.replaceChildren(
     el('h1', {}, `Single sign-on for ${org}`),
     ...(config.problem ? [el('p', { class: 'alert', role: 'alert' }, config.problem)] : []),
     status,
+    ...testSection,
     el('h2', {}, 'Give this to your identity provider'),
     sp,
     problems,

@@ -59,6 +59,16 @@ export class ConsoleOrgSettingsController {
     return this.settings.changeSso(readBrowserRequest(req), checkedOrg(org), body);
   }
 
+  /** A test sign-in: sets the SAML state cookie and answers where the page sends the browser. */
+  @Post('sso/test')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  async startSsoTest(@Req() req: IncomingBrowserRequest, @Param('org') org: string, @Res({ passthrough: true }) res: Response): Promise<{ redirectUrl: string }> {
+    const { redirectUrl, cookie } = await this.settings.startSsoTest(readBrowserRequest(req), checkedOrg(org));
+    res.append('Set-Cookie', cookie);
+    return { redirectUrl };
+  }
+
   /** The SP metadata as a file to hand to the IdP's administrator. */
   @Get('sso/sp-metadata.xml')
   async spMetadata(@Req() req: IncomingBrowserRequest, @Param('org') org: string, @Res() res: Response): Promise<void> {

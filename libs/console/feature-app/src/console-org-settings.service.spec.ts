@@ -52,9 +52,14 @@ void describe('console organization settings: what the members and roles pages s
     assert.deepEqual(ssoChangeOf({ idpMetadataXml: '<x/>', groupsAttribute: '', usernameAttribute: 'uid' }), { idpMetadataXml: '<x/>', usernameAttribute: 'uid' });
   });
 
-  void it('refuses an SSO form without metadata or with fields of the wrong shape', () => {
-    refusedWith(() => ssoChangeOf({}), /idpMetadataXml is required/);
-    refusedWith(() => ssoChangeOf({ idpMetadataXml: '   ' }), /idpMetadataXml is required/);
+  void it('leaves unchanged metadata out, so identity keeps the stored copy', () => {
+    assert.deepEqual(ssoChangeOf({ enabled: true }), { enabled: true });
+    assert.deepEqual(ssoChangeOf({ idpMetadataXml: '', groupsAttribute: 'memberOf' }), { groupsAttribute: 'memberOf' });
+  });
+
+  void it('refuses an SSO form with blank metadata or with fields of the wrong shape', () => {
+    refusedWith(() => ssoChangeOf({ idpMetadataXml: '   ' }), /idpMetadataXml must be the IdP's SAML 2.0 metadata XML/);
+    refusedWith(() => ssoChangeOf({ idpMetadataXml: 42 }), /idpMetadataXml must be/);
     refusedWith(() => ssoChangeOf({ idpMetadataXml: 'x'.repeat(1_000_001) }), /at most/);
     refusedWith(() => ssoChangeOf({ idpMetadataXml: '<x/>', teamMappings: { eng: 'platform' } }), /teamMappings/);
     refusedWith(() => ssoChangeOf({ idpMetadataXml: '<x/>', teamMappings: [{ group: 'eng' }] }), /teamMappings\[0\]/);

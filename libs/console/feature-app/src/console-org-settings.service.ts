@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ListOrganizationMembersResponse, ListRolesResponse, PutSamlConfigRequest, RoleRecordResponse, RoleScopesResponse, SamlConfigResponse, SamlSpMetadataResponse } from '@stackyard/shared-contracts';
-import { type BrowserRequest, IdentityGateway, SESSION_COOKIE, sessionHashOf } from '@stackyard/console-feature-sign-in';
+import { type BrowserRequest, IdentityGateway, samlTestStateCookie, SESSION_COOKIE, sessionHashOf } from '@stackyard/console-feature-sign-in';
 import { ApiError } from '@stackyard/shared-errors';
 import { API_CALLER, type ApiCaller } from './api.client';
 import { ConsoleApiService, NAME } from './console-api.service';
@@ -123,10 +123,14 @@ export function createRoleRequest(role: NewRole): Record<string, unknown> {
  */
 export function ssoChangeOf(body: unknown): Omit<PutSamlConfigRequest, 'sessionHash'> {
   if (!isObject(body)) throw ApiError.badRequest('send the SSO settings as a JSON object');
+  const change: Omit<PutSamlConfigRequest, 'sessionHash'> = {};
   const xml = body['idpMetadataXml'];
-  if (typeof xml !== 'string' || xml.trim() === '') throw ApiError.badRequest("idpMetadataXml is required: upload or paste the IdP's SAML 2.0 metadata XML");
-  if (xml.length > MAX_METADATA_CHARS) throw ApiError.badRequest(`idpMetadataXml may be at most ${MAX_METADATA_CHARS} characters`);
-  const change: Omit<PutSamlConfigRequest, 'sessionHash'> = { idpMetadataXml: xml };
+  // Absent or empty: identity keeps the stored metadata (and says so when there is none yet).
+  if (xml !== undefined && xml !== '') {
+    if (typeof xml !== 'string' || xml.trim() === '') throw ApiError.badRequest("idpMetadataXml must be the IdP's SAML 2.0 metadata XML, or left out to keep the stored metadata");
+    if (xml.length > MAX_METADATA_CHARS) throw ApiError.badRequest(`idpMetadataXml may be at most ${MAX_METADATA_CHARS} characters`);
+    change.idpMetadataXml = xml;
+  }
   const groups = body['groupsAttribute'];
   if (groups !== undefined && groups !== '') {
     if (typeof groups !== 'string') throw ApiError.badRequest('groupsAttribute must be text');
@@ -194,6 +198,21 @@ export class ConsoleOrgSettingsService {
     const sessionToken = request.cookies.get(SESSION_COOKIE);
     if (sessionToken === undefined) throw ApiError.unauthorized('sign in to the console first');
     return this.identity.putSamlConfig(org, { ...ssoChangeOf(body), sessionHash: sessionHashOf(sessionToken) }, request.requestId);
+  }
+
+  /**
+   * Starts an admin's test sign-in against the saved configuration (enabled or not): identity
+   * checks the admin role and issues an AuthnRequest kept as this admin's test; the answer is a
+   * state cookie (the console's ACS then shows a report instead of signing anyone in) and the IdP
+   * URL for the page to go to.
+   */
+  async startSsoTest(request: BrowserRequest, org: string): Promise<{ redirectUrl: string; cookie: string }> {
+    await this.console.changeTokenFor(request);
+    const sessionToken = request.cookies.get(SESSION_COOKIE);
+    if (sessionToken === undefined) throw ApiError.unauthorized('sign in to the console first');
+    const started = await this.identity.samlTestStart(org, { sessionHash: sessionHashOf(sessionToken) }, request.requestId);
+    if (!/^https?:\/\//i.test(started.redirectUrl) || !URL.canParse(started.redirectUrl)) throw new Error('identity answered a SAML test start without an http(s) redirect URL');
+    return { redirectUrl: started.redirectUrl, cookie: samlTestStateCookie(org, started, Date.now()) };
   }
 
   private async requireAdmin(request: BrowserRequest, org: string): Promise<void> {

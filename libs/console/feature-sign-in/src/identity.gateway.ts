@@ -8,6 +8,12 @@ import {
   identityOrgSamlSpMetadataPath,
   identitySamlAcsPath,
   identitySamlStartPath,
+  identitySamlTestAcsPath,
+  identitySamlTestStartPath,
+  type SamlTestAcsRequest,
+  type SamlTestReport,
+  type SamlTestStartRequest,
+  type SamlTestStartResponse,
   type PutSamlConfigRequest,
   type SamlAcsRequest,
   type SamlConfigResponse,
@@ -69,6 +75,16 @@ export class IdentityGateway {
   /** Rejects with identity's `UpstreamError` (400 unreadable, 401 refused assertion, 404 no SAML, …). */
   samlAcs(organization: string, request: SamlAcsRequest, requestId?: string): Promise<SignInResponse> {
     return this.identity.post<SignInResponse>(identitySamlAcsPath(organization), request, requestId);
+  }
+
+  /** An admin's test sign-in (identity checks the admin role against the session hash). */
+  samlTestStart(organization: string, request: SamlTestStartRequest, requestId?: string): Promise<SamlTestStartResponse> {
+    return this.identity.post<SamlTestStartResponse>(identitySamlTestStartPath(organization), request, requestId);
+  }
+
+  /** The report of a test sign-in's answer; 400 only for a malformed call. */
+  samlTestAcs(organization: string, request: SamlTestAcsRequest, requestId?: string): Promise<SamlTestReport> {
+    return this.identity.post<SamlTestReport>(identitySamlTestAcsPath(organization), request, requestId);
   }
 
   samlConfig(organization: string, requestId?: string): Promise<SamlConfigResponse> {

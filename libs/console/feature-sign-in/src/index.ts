@@ -7,3 +7,4 @@ export * from './console-session.service';
 export { clearedCookie, SESSION_COOKIE } from './cookies';
 export { csrfTokenFor, isValidCsrfToken } from './csrf';
 export { consoleOrigins, crossSiteProblem } from './request-origin';
+export { samlTestStateCookie, ssoSettingsPath } from './saml-test';

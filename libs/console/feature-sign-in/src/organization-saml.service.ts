@@ -35,7 +35,8 @@ export class OrganizationSamlService {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw ApiError.badRequest('the body must be a JSON object with idpMetadataXml');
     // Only the settings travel on; who is asking comes from the session, never from the body.
     const settings = Object.fromEntries(SETTINGS_FIELDS.filter((field) => field in body).map((field) => [field, (body as Record<string, unknown>)[field]]));
-    return this.identity.putSamlConfig(organization, { ...settings, sessionHash: sessionHashOf(sessionToken) } as PutSamlConfigRequest, request.requestId);
+    const change: PutSamlConfigRequest = { ...settings, sessionHash: sessionHashOf(sessionToken) };
+    return this.identity.putSamlConfig(organization, change, request.requestId);
   }
 
   /** The session token of a signed-in admin of `organization`; a change must also be same-origin and carry the CSRF token. */

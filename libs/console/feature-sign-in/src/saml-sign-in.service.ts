@@ -10,6 +10,7 @@ import { IdentityGateway } from './identity.gateway';
 import { DEFAULT_NEXT_PATH, loginPath, safeNextPath } from './next-path';
 import { messagePageBody } from './pages';
 import { decodeSamlState, encodeSamlState } from './saml-state';
+import { samlTestReportPageBody, ssoSettingsPath } from './saml-test';
 import { SignInService } from './sign-in.service';
 
 /** Organization names, as identity allows them; nothing else can name a SAML sign-in. */
@@ -75,6 +76,7 @@ export class SamlSignInService {
       );
     }
     const sourceIp = this.signIn.clientAddress(request);
+    if (state.testLogin !== undefined) return this.testReport(request, organization, { samlResponse, requestId: state.requestId, login: state.testLogin, sourceIp }, cookies);
     let signedIn: SignInResponse;
     try {
       signedIn = await this.identity.samlAcs(
@@ -88,6 +90,25 @@ export class SamlSignInService {
       throw error;
     }
     return this.signIn.completeSignIn(request, signedIn, { method: `saml:${organization}`, sourceIp, next: state.next, cookies });
+  }
+
+  /**
+   * An admin's test sign-in comes back: identity validates the answer in full and reports it; the
+   * page shows the report. No session cookie is set or cleared: the admin stays signed in as before.
+   */
+  private async testReport(request: BrowserRequest, organization: string, test: { samlResponse: string; requestId: string; login: string; sourceIp: string }, cookies: string[]): Promise<BrowserResult> {
+    let report;
+    try {
+      report = await this.identity.samlTestAcs(
+        organization,
+        { samlResponse: test.samlResponse, expectedRequestId: test.requestId, login: test.login, sourceIp: test.sourceIp, ...(request.userAgent ? { userAgent: request.userAgent } : {}) },
+        request.requestId,
+      );
+    } catch (error) {
+      if (error instanceof UpstreamError) return failurePage(error.status, error.detail, { href: ssoSettingsPath(organization), text: 'Back to the single sign-on settings' }, cookies);
+      throw error;
+    }
+    return pageResult(200, report.succeeded ? 'Test sign-in succeeded' : 'Test sign-in failed', samlTestReportPageBody(report), { cookies });
   }
 
   /** `GET /saml/:org` and `/saml/:org/metadata`: the SP metadata the IdP administrator needs. */

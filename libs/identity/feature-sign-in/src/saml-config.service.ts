@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isAccessTokenHash, isValidOrganizationName } from '@stackyard/identity-domain';
 import { AuditTrail, auditEventBy, IdentityDatabase, type OrganizationEntity, type SamlConfigurationEntity } from '@stackyard/identity-feature-tokens';
-import { type ParsedIdpMetadata, parseIdpMetadata, SamlMetadataError, SamlServiceProvider, serviceProviderMetadataXml } from '@stackyard/identity-saml';
+import { type ParsedIdpMetadata, parseIdpMetadata, type RequestIdStore, SamlMetadataError, SamlServiceProvider, serviceProviderMetadataXml } from '@stackyard/identity-saml';
 import type { PutSamlConfigRequest, SamlConfigResponse, SamlSpMetadataResponse, SamlTeamMapping, SignInMethod } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import { DEFAULT_GROUPS_ATTRIBUTE } from './saml-person';
-import { DatabaseAssertionReplayStore, DatabaseRequestIdStore } from './saml-stores';
+import { DatabaseAssertionReplayStore, DatabaseRequestIdStore, TestRequestIdStore } from './saml-stores';
 import { SessionService } from './session.service';
 import { SIGN_IN_OPTIONS, type SignInOptions } from './sign-in.options';
 
@@ -78,12 +78,15 @@ export class SamlConfigService {
     const request = parseUpdate(body);
     const actor = request.sessionHash === undefined ? OPERATOR_ACTOR : await this.organizationAdmin(request.sessionHash, organization.name);
     this.serviceProviderUrls(organization.name); // no console origin, no SAML: say so before storing anything
-    const idp = checkedMetadata(request.idpMetadataXml, new Date(this.now()));
     const saved = await this.database.transaction(async (repos) => {
       const current = await repos.samlConfigurations.find(organization.id);
+      // A save without new metadata keeps the stored metadata (checked again: certificates expire).
+      const metadataXml = request.idpMetadataXml ?? current?.idpMetadataXml;
+      if (metadataXml === undefined) throw ApiError.badRequest('idpMetadataXml is required: the IdP\'s SAML 2.0 metadata XML (none is stored yet)');
+      const idp = checkedMetadata(metadataXml, new Date(this.now()));
       const config: SamlConfigurationEntity = {
         orgId: organization.id,
-        idpMetadataXml: request.idpMetadataXml.trim(),
+        idpMetadataXml: metadataXml.trim(),
         idpEntityId: idp.entityId,
         groupsAttribute: request.groupsAttribute ?? current?.groupsAttribute ?? DEFAULT_GROUPS_ATTRIBUTE,
         usernameAttribute: request.usernameAttribute !== undefined ? request.usernameAttribute : (current?.usernameAttribute ?? null),
@@ -122,16 +125,39 @@ export class SamlConfigService {
    */
   async resolveProvider(organizationName: string): Promise<ResolvedSamlProvider> {
     const organization = await this.organization(organizationName);
-    const { entityId, acsUrl } = this.serviceProviderUrls(organization.name);
     const config = await this.database.repositories.samlConfigurations.find(organization.id);
     if (!config?.enabled) throw ApiError.notFound(`organization '${organization.name}' has no SAML sign-in enabled`);
+    return this.provider(organization, config, new DatabaseRequestIdStore(this.database));
+  }
+
+  /**
+   * The saved configuration's service provider for an admin's test sign-in, enabled or not. Its
+   * requests are kept apart from sign-ins' (TestRequestIdStore), bound to the admin's login: a
+   * test's answer cannot open a session, nor a sign-in's answer be read as a test.
+   * 404 when nothing is configured yet.
+   */
+  async resolveTestProvider(organizationName: string, login: string): Promise<ResolvedSamlProvider> {
+    const organization = await this.organization(organizationName);
+    const config = await this.database.repositories.samlConfigurations.find(organization.id);
+    if (!config) throw ApiError.notFound(`organization '${organization.name}' has no SAML configuration to test; save the IdP metadata first`);
+    return this.provider(organization, config, new TestRequestIdStore(this.database, login));
+  }
+
+  /** The login of the session's user, who must be an admin of the organization (for a test sign-in). */
+  async adminOf(sessionHash: string, organizationName: string): Promise<string> {
+    const organization = await this.organization(organizationName);
+    return this.organizationAdmin(sessionHash, organization.name);
+  }
+
+  private provider(organization: OrganizationEntity, config: SamlConfigurationEntity, requestIds: RequestIdStore): ResolvedSamlProvider {
+    const { entityId, acsUrl } = this.serviceProviderUrls(organization.name);
     let provider: SamlServiceProvider;
     try {
       provider = new SamlServiceProvider({
         spEntityId: entityId,
         acsUrl,
         idp: parseIdpMetadata(config.idpMetadataXml, { now: new Date(this.now()) }),
-        requestIds: new DatabaseRequestIdStore(this.database),
+        requestIds,
         replay: new DatabaseAssertionReplayStore(this.database),
       });
     } catch (error) {
@@ -167,6 +193,7 @@ export class SamlConfigService {
       teamMappings: config?.teamMappings ?? [],
     };
     if (!config) return response;
+    response.idpMetadataXml = config.idpMetadataXml;
     response.updatedAt = config.updatedAt;
     response.updatedBy = config.updatedBy;
     try {
@@ -187,7 +214,8 @@ export class SamlConfigService {
 }
 
 interface UpdateRequest {
-  idpMetadataXml: string;
+  /** Absent: keep the stored metadata. */
+  idpMetadataXml?: string;
   groupsAttribute?: string;
   usernameAttribute?: string | null;
   teamMappings?: SamlTeamMapping[];
@@ -198,8 +226,11 @@ interface UpdateRequest {
 function parseUpdate(body: unknown): UpdateRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw ApiError.badRequest('the body must be a JSON object with idpMetadataXml');
   const raw = body as Partial<Record<keyof PutSamlConfigRequest, unknown>>;
-  if (typeof raw.idpMetadataXml !== 'string' || raw.idpMetadataXml.trim() === '') throw ApiError.badRequest('idpMetadataXml is required: the IdP\'s SAML 2.0 metadata XML');
-  const request: UpdateRequest = { idpMetadataXml: raw.idpMetadataXml };
+  const request: UpdateRequest = {};
+  if (raw.idpMetadataXml !== undefined) {
+    if (typeof raw.idpMetadataXml !== 'string' || raw.idpMetadataXml.trim() === '') throw ApiError.badRequest('idpMetadataXml must be the IdP\'s SAML 2.0 metadata XML (leave it out to keep the stored metadata)');
+    request.idpMetadataXml = raw.idpMetadataXml;
+  }
   if (raw.groupsAttribute !== undefined) request.groupsAttribute = attributeName(raw.groupsAttribute, 'groupsAttribute');
   if (raw.usernameAttribute !== undefined) request.usernameAttribute = raw.usernameAttribute === null ? null : attributeName(raw.usernameAttribute, 'usernameAttribute');
   if (raw.teamMappings !== undefined) request.teamMappings = teamMappings(raw.teamMappings);

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditTrail, IdentityDatabase } from '@stackyard/identity-feature-tokens';
+import { AuditTrail, auditEventBy, IdentityDatabase } from '@stackyard/identity-feature-tokens';
+import { isAccessTokenHash, isValidLogin } from '@stackyard/identity-domain';
 import { MAX_RELAY_STATE_BYTES, MAX_SAML_RESPONSE_BYTES, SamlError, type SamlIdentity } from '@stackyard/identity-saml';
-import type { SamlAcsRequest, SamlStartResponse, SignInResponse } from '@stackyard/shared-contracts';
+import type { SamlAcsRequest, SamlStartResponse, SamlTestAcsRequest, SamlTestReport, SamlTestStartResponse, SignInResponse } from '@stackyard/shared-contracts';
 import { ApiError } from '@stackyard/shared-errors';
 import { type ResolvedSamlProvider, SamlConfigService } from './saml-config.service';
 import { samlPerson, SamlPersonError } from './saml-person';
@@ -10,6 +11,7 @@ import { SessionService } from './session.service';
 import { SIGN_IN_OPTIONS, type SignInOptions } from './sign-in.options';
 import { UserProvisioningService } from './user-provisioning.service';
 import { signInAuditEvent } from './sign-in-audit';
+import { assertionTestReport, emptyTestReport, failedTestReport } from './saml-test-report';
 
 /** A base64 SAMLResponse of MAX_SAML_RESPONSE_BYTES, with room for line breaks some IdPs add. */
 const MAX_SAML_RESPONSE_CHARS = Math.ceil((MAX_SAML_RESPONSE_BYTES * 4) / 3) + 16 * 1024;
@@ -90,6 +92,65 @@ export class SamlSignInService {
     return response;
   }
 
+  /**
+   * An organization admin's test sign-in (the configuration need not be enabled): an AuthnRequest
+   * remembered as this admin's test, so only `testAcs` can consume it.
+   */
+  async testStart(organization: string, body: unknown): Promise<SamlTestStartResponse> {
+    const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const sessionHash = raw['sessionHash'];
+    if (!isAccessTokenHash(sessionHash)) throw ApiError.badRequest('sessionHash must be the lowercase hex SHA-256 of the session cookie');
+    const login = await this.configs.adminOf(sessionHash, organization);
+    const { provider } = await this.configs.resolveTestProvider(organization, login);
+    await sweepSamlState(this.database);
+    const { url, requestId } = await provider.authorizeUrl();
+    return { redirectUrl: url, requestId, expiresAt: Date.now() + provider.requestTtlMs, login };
+  }
+
+  /**
+   * The IdP's answer to a test: validated exactly as a sign-in's (signature, audience, recipient,
+   * issuer, times, InResponseTo against the admin's test request, which is consumed, and the replay
+   * cache), then reported — what the IdP asserted or why it fails — without provisioning anyone,
+   * changing a team or opening a session. Always 200 with the report; 400 only for a malformed call.
+   */
+  async testAcs(organization: string, body: unknown): Promise<SamlTestReport> {
+    const request = parseTestAcsRequest(body);
+    const context = { organization: organization.slice(0, 64), sourceIp: request.sourceIp };
+    let resolved: ResolvedSamlProvider;
+    try {
+      resolved = await this.configs.resolveTestProvider(organization, request.login);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const report = failedTestReport(emptyTestReport(organization.slice(0, 64), { groupsAttribute: '', usernameAttribute: null }, this.now()), 'not-configured', error.message);
+      this.recordTest(request.login, report, context);
+      return report;
+    }
+    const base = emptyTestReport(resolved.organization.name, resolved.config, this.now());
+    let report: SamlTestReport;
+    try {
+      const asserted = await resolved.provider.validatePostResponse(request.samlResponse, { expectedRequestId: request.expectedRequestId });
+      report = assertionTestReport(base, asserted, resolved.config);
+    } catch (error) {
+      if (!(error instanceof SamlError)) throw error;
+      report = failedTestReport(base, error.kind, error.message);
+    }
+    this.recordTest(request.login, report, context);
+    return report;
+  }
+
+  /** Audit event `saml_test_sign_in`, by the admin who ran the test; never the assertion itself. */
+  private recordTest(login: string, report: SamlTestReport, context: { organization: string; sourceIp: string }): void {
+    const outcome = report.succeeded ? 'succeeded' : 'failed';
+    const description = report.succeeded
+      ? `Test SAML sign-in of organization '${report.organization}' succeeded: the IdP asserted '${(report.username ?? '').slice(0, 100)}' with ${report.groups.length} groups mapping to ${report.teams.length} teams`
+      : `Test SAML sign-in of organization '${report.organization}' failed (${report.failure?.kind ?? 'unknown'}): ${(report.failure?.message ?? '').slice(0, 300)}`;
+    const line = { event: `sso.test.${outcome}`, ...context, actor: login, reason: report.failure?.kind, groups: report.groups.length, teams: report.teams.length };
+    void this.audit.record(
+      auditEventBy({ login }, { organization: report.organization, event: 'saml_test_sign_in', description, sourceIp: context.sourceIp, reqOrgAdmin: true }),
+      line,
+    );
+  }
+
   /** Never awaited: a sign-in's answer does not wait for the audit log (AuditTrail never throws). */
   private record(event: string, fields: Record<string, unknown>): void {
     const line = { event, ...fields };
@@ -131,6 +192,12 @@ function parseRelayState(body: unknown): string | undefined {
     throw ApiError.badRequest(`relayState must be at most ${MAX_RELAY_STATE_BYTES} bytes of printable text`);
   }
   return relayState;
+}
+
+function parseTestAcsRequest(body: unknown): Required<SamlTestAcsRequest> {
+  const login = body && typeof body === 'object' ? (body as Record<string, unknown>)['login'] : undefined;
+  if (!isValidLogin(login)) throw ApiError.badRequest('login (the admin who started the test) is required');
+  return { ...parseAcsRequest(body), login };
 }
 
 function parseAcsRequest(body: unknown): Required<SamlAcsRequest> {

@@ -42,3 +42,32 @@ export async function sweepSamlState(database: IdentityDatabase): Promise<void> 
   await database.repositories.samlRequests.deleteExpired(now, SWEEP_BATCH);
   await database.repositories.samlAssertions.deleteExpired(now, SWEEP_BATCH);
 }
+
+/**
+ * The request IDs of admins' test sign-ins: the same table, the SP entity ID suffixed with
+ * `#test:<login>`, so a test's request is consumed only by a test answer for the admin who started
+ * it, and a sign-in's request never by a test (nor the reverse). Entity IDs are URLs without a
+ * fragment, so the suffix cannot collide with a real one.
+ */
+export class TestRequestIdStore implements RequestIdStore {
+  private readonly requests: DatabaseRequestIdStore;
+
+  constructor(
+    database: IdentityDatabase,
+    private readonly login: string,
+  ) {
+    this.requests = new DatabaseRequestIdStore(database);
+  }
+
+  save(requestId: string, spEntityId: string, expiresAt: Date): Promise<void> {
+    return this.requests.save(requestId, this.testKey(spEntityId), expiresAt);
+  }
+
+  consume(requestId: string, spEntityId: string): Promise<boolean> {
+    return this.requests.consume(requestId, this.testKey(spEntityId));
+  }
+
+  private testKey(spEntityId: string): string {
+    return `${spEntityId}#test:${this.login}`;
+  }
+}

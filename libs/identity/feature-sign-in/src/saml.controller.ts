@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
-import type { SamlConfigResponse, SamlSpMetadataResponse, SamlStartResponse, SignInResponse } from '@stackyard/shared-contracts';
+import type { SamlConfigResponse, SamlSpMetadataResponse, SamlStartResponse, SamlTestReport, SamlTestStartResponse, SignInResponse } from '@stackyard/shared-contracts';
 import { ConsolePeerGuard } from './console-peer.guard';
 import { SamlConfigService } from './saml-config.service';
 import { SamlSignInService } from './saml-sign-in.service';
@@ -26,6 +26,18 @@ export class SamlController {
   @HttpCode(200)
   acs(@Param('org') org: string, @Body() body: unknown): Promise<SignInResponse> {
     return this.signIn.acs(org, body);
+  }
+
+  @Post('/internal/v1/sign-in/saml/:org/test/start')
+  @HttpCode(200)
+  testStart(@Param('org') org: string, @Body() body: unknown): Promise<SamlTestStartResponse> {
+    return this.signIn.testStart(org, body);
+  }
+
+  @Post('/internal/v1/sign-in/saml/:org/test/acs')
+  @HttpCode(200)
+  testAcs(@Param('org') org: string, @Body() body: unknown): Promise<SamlTestReport> {
+    return this.signIn.testAcs(org, body);
   }
 
   @Get('/internal/v1/orgs/:org/saml')

@@ -194,7 +194,8 @@ export interface SamlTeamMapping {
  * groupsAttribute `groups`, the NameID as username, no team mappings, enabled.
  */
 export interface PutSamlConfigRequest {
-  idpMetadataXml: string;
+  /** May be left out once metadata is stored: the stored metadata is kept. */
+  idpMetadataXml?: string;
   /** The assertion attribute whose values are the user's groups. */
   groupsAttribute?: string;
   /** The assertion attribute that names the user (their login is derived from it); null: the NameID. */
@@ -228,6 +229,8 @@ export interface SamlConfigResponse {
   groupsAttribute: string;
   usernameAttribute: string | null;
   teamMappings: SamlTeamMapping[];
+  /** The stored IdP metadata (public, no secret), so the settings page can show and keep it. */
+  idpMetadataXml?: string;
   /** Epoch milliseconds and who (a login, or `operator`) of the last change. */
   updatedAt?: number;
   updatedBy?: string;
@@ -241,6 +244,67 @@ export interface SamlSpMetadataResponse {
   metadataXml: string;
 }
 export const identityOrgSamlSpMetadataPath = (org: string) => `${identityOrgSamlPath(org)}/sp-metadata`;
+
+/**
+ * `POST /internal/v1/sign-in/saml/{org}/test/start`: an organization admin's *test* sign-in, which
+ * works while the configuration is saved but not enabled. The AuthnRequest is remembered as a test
+ * of that admin; its answer goes to `…/test/acs`, which validates it as fully as a sign-in but
+ * only reports what the IdP asserted: no session, no user, no team change.
+ */
+export interface SamlTestStartRequest {
+  /** SHA-256 of the admin's console session cookie; identity checks the admin role. */
+  sessionHash: string;
+}
+export interface SamlTestStartResponse extends SamlStartResponse {
+  /** The admin who started the test: the test's answer is accepted for them only. */
+  login: string;
+}
+export const identitySamlTestStartPath = (org: string) => `/internal/v1/sign-in/saml/${encodeURIComponent(org)}/test/start`;
+
+/** `POST /internal/v1/sign-in/saml/{org}/test/acs`: the IdP's answer to a test; always 200 with a report. */
+export interface SamlTestAcsRequest extends SamlAcsRequest {
+  /** The admin who started the test (from the console's state cookie). */
+  login: string;
+}
+export type SamlTestFailureKind =
+  | 'unsigned'
+  | 'bad-signature'
+  | 'wrong-audience'
+  | 'wrong-recipient'
+  | 'wrong-issuer'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'replayed'
+  | 'unknown-request'
+  | 'idp-status'
+  | 'malformed'
+  | 'not-configured'
+  | 'unusable-identity'
+  | 'missing-username-attribute'
+  | 'missing-groups-attribute';
+export interface SamlTestReport {
+  organization: string;
+  succeeded: boolean;
+  /** Why the test failed, for people (never quoting the assertion's signature or XML). */
+  failure?: { kind: SamlTestFailureKind; message: string };
+  /** What the IdP asserted, when the response validated. */
+  nameId?: string;
+  nameIdFormat?: string;
+  /** The username the configuration takes (the NameID or the username attribute). */
+  username?: string;
+  displayName?: string;
+  email?: string;
+  groupsAttribute: string;
+  usernameAttribute: string | null;
+  /** The values of the groups attribute. */
+  groups: string[];
+  /** The organization's teams those groups map to. */
+  teams: string[];
+  /** The names of every attribute in the assertion (values are not repeated here). */
+  attributeNames: string[];
+  testedAt: number;
+}
+export const identitySamlTestAcsPath = (org: string) => `/internal/v1/sign-in/saml/${encodeURIComponent(org)}/test/acs`;
 
 // ---- identity: OAuth sign-in at code hosts (console-backend only) ----------------------------
 
