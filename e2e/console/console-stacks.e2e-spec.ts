@@ -116,6 +116,11 @@ for (const mode of selectedModes()) {
       const rows = async () => Promise.all((await page.locator('tr[data-stack]').all()).map((tr) => tr.getAttribute('data-stack')));
       assert.deepEqual(await rows(), [ref('shared')]);
       assert.equal(await page.locator('#signed-in-as').textContent(), 'alice ');
+      // Resources per stack: one bar for each stack listed, named by it, with the count in its table fallback.
+      assert.equal(await page.locator('#chart-resources svg g.bar').count(), 1);
+      assert.equal(await page.locator('#chart-resources svg g.bar').getAttribute('data-label'), `${PROJECT}/shared`);
+      const resources = ((await page.locator('tr[data-stack] td').nth(2).textContent()) ?? '').replace(/\D/g, '');
+      assert.deepEqual(await page.locator('#chart-resources table.chart-data tbody tr').allTextContents(), [`${PROJECT}/shared${resources}`]);
       await shot(alice, 'stacks');
       // Filter by tag: `env=production` keeps it, another value hides it (the api filters).
       await page.getByLabel('Tag', { exact: true }).fill('env');
@@ -162,11 +167,29 @@ for (const mode of selectedModes()) {
       await page.getByRole('link', { name: 'Updates' }).click();
       await page.locator('table.updates tr[data-version="1"]').waitFor();
       assert.match((await page.locator('tr[data-version="1"]').textContent()) ?? '', /update.*succeeded/);
+      // Charts of the history: one duration bar per update, one bar per day, each with its numbers as a table.
+      const made = await page.locator('table.updates tbody tr').count();
+      assert.equal(await page.locator('#chart-durations svg g.bar').count(), made, 'a duration bar per update');
+      assert.equal(await page.locator('#chart-updates-per-day svg g.bar').count(), 1, 'all made today');
+      assert.equal(await page.locator('#chart-updates-per-day svg rect.series-succeeded').count(), 1);
+      assert.equal(await page.locator('#chart-updates-per-day svg').getAttribute('role'), 'img');
+      assert.equal(await page.locator('#chart-durations table.chart-data tbody tr').count(), made, 'the table fallback has the same rows');
       await shot(alice, 'stack-updates');
-      // The newest update's log, after the fact.
-      await page.getByRole('link', { name: 'Log' }).click();
+      // Each history row names its update (the api's `updateID`) and links to that update's page.
+      const updateId = (await page.locator('tr[data-version="1"]').getAttribute('data-update-id')) ?? '';
+      assert.match(updateId, /^[A-Za-z0-9-]+$/, 'the history entry carries its updateID');
+      const logLink = page.getByRole('link', { name: 'Log of update 1' });
+      assert.equal(await logLink.getAttribute('href'), `/console/stacks/${ORG}/${PROJECT}/shared/updates/${updateId}`);
+      // The update's log, after the fact, and its timeline: the program's two resources and the stack, each created.
+      await logLink.click();
       await page.locator('main[data-update-ended="succeeded"]').waitFor();
       assert.match((await page.locator('pre.log').textContent()) ?? '', /Resources: .*create/);
+      const steps = page.locator('#timeline li[data-urn]');
+      assert.equal(await steps.count(), 3, 'one timeline row per resource');
+      assert.equal(await page.locator('#timeline li[data-op="create"]').count(), 3, 'each row shows its step');
+      assert.ok((await page.locator('#timeline li[data-urn*="pulumi:pulumi:Stack"]').count()) === 1, 'the stack resource has its row');
+      assert.match((await page.locator('#timeline-summary').textContent()) ?? '', /3 resources \(3 create\)/);
+      await shot(alice, 'update-timeline');
       assertOnlyOwnOrigin(alice);
       await alice.context.close();
     });
@@ -200,6 +223,92 @@ for (const mode of selectedModes()) {
       await carol.context.close();
     });
 
+    /**
+     * While the update runs (its page holds one stream), the same session may open three more; the
+     * next is refused with 429 `{code,message}`. Dropping them frees their slots at once: the
+     * server stops following when the browser goes away, so no loop is left behind.
+     */
+    const assertStreamsCapped = async (page: RecordedPage['page'], updateId: string) => {
+      const url = `/console/api/stacks/${ORG}/${PROJECT}/shared/updates/${encodeURIComponent(updateId)}/stream`;
+      const probe = `(async () => {
+        const url = ${JSON.stringify(url)};
+        const open = async (count) => {
+          const held = [];
+          const statuses = [];
+          for (let i = 0; i < count; i++) {
+            const stop = new AbortController();
+            const answer = await fetch(url, { signal: stop.signal });
+            statuses.push(answer.status);
+            held.push(stop);
+            if (i === 0) held.headers = { type: answer.headers.get('content-type'), cache: answer.headers.get('cache-control'), buffering: answer.headers.get('x-accel-buffering') };
+          }
+          return { held, statuses };
+        };
+        const first = await open(3);
+        const refused = await fetch(url);
+        const refusedBody = await refused.json();
+        for (const stop of first.held) stop.abort();
+        let again = { statuses: [] };
+        for (let attempt = 0; attempt < 50; attempt++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          again = await open(3);
+          for (const stop of again.held) stop.abort();
+          if (again.statuses.every((status) => status === 200)) break;
+        }
+        return { first: first.statuses, headers: first.held.headers, refused: refused.status, refusedBody, again: again.statuses };
+      })()`;
+      const outcome = await page.evaluate<{ first: number[]; headers: Record<string, string>; refused: number; refusedBody: { code: number; message: string }; again: number[] }>(probe);
+      assert.deepEqual(outcome.first, [200, 200, 200]);
+      assert.match(outcome.headers['type'] ?? '', /^text\/event-stream/);
+      assert.equal(outcome.headers['cache'], 'no-store');
+      assert.equal(outcome.headers['buffering'], 'no');
+      assert.equal(outcome.refused, 429);
+      assert.equal(outcome.refusedBody.code, 429);
+      assert.match(outcome.refusedBody.message, /at most 4 update streams/);
+      assert.deepEqual(outcome.again, [200, 200, 200], 'dropped streams freed their slots');
+    };
+
+    /**
+     * A reconnect with `Last-Event-ID` (what EventSource sends) resumes after the last whole batch:
+     * the stream does not send again the lines the first connection already had.
+     */
+    const assertStreamResumes = async (page: RecordedPage['page'], updateId: string) => {
+      const url = `/console/api/stacks/${ORG}/${PROJECT}/shared/updates/${encodeURIComponent(updateId)}/stream`;
+      const probe = `(async () => {
+        const firstBatch = async (headers) => {
+          const stop = new AbortController();
+          const answer = await fetch(${JSON.stringify(url)}, { headers, signal: stop.signal });
+          const reader = answer.body.getReader();
+          const decoder = new TextDecoder();
+          let text = '';
+          const deadline = Date.now() + 20000;
+          while (Date.now() < deadline && !/^id: .*$/m.test(text)) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            text += decoder.decode(value, { stream: true });
+          }
+          stop.abort();
+          return text;
+        };
+        const first = await firstBatch({});
+        const id = (/^id: (.*)$/m.exec(first) || [])[1] || '';
+        const resumed = await firstBatch({ 'Last-Event-ID': id });
+        return { first, id, resumed };
+      })()`;
+      const outcome = await page.evaluate<{ first: string; id: string; resumed: string }>(probe);
+      const sequencesOf = (stream: string) =>
+        stream
+          .split('\n\n')
+          .filter((message) => message.startsWith('event: log\n'))
+          .flatMap((message) => (JSON.parse(message.slice(message.indexOf('data: ') + 6)) as { lines: Array<{ sequence: number }> }).lines.map((line) => line.sequence));
+      const before = sequencesOf(outcome.first);
+      assert.ok(before.length > 0, 'the first connection got the log so far');
+      assert.notEqual(outcome.id, '', 'each whole batch carries the token to resume from as its id');
+      assert.match(outcome.resumed, /^event: status$/m, 'the resumed stream answered');
+      const again = sequencesOf(outcome.resumed).filter((sequence) => sequence <= Math.max(...before));
+      assert.deepEqual(again, [], 'nothing the first connection had was sent again');
+    };
+
     void it('shows the log of a running `pulumi up` growing, then its result, without a reload', async () => {
       const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
       const { page } = alice;
@@ -218,6 +327,8 @@ for (const mode of selectedModes()) {
         const whileRunning = await page.locator('pre.log span').count();
         assert.match((await page.locator('#update-status').textContent()) ?? '', /running|not started|requested/);
         await shot(alice, 'update-running');
+        await assertStreamsCapped(page, new URL(page.url()).pathname.split('/').at(-1) ?? '');
+        await assertStreamResumes(page, new URL(page.url()).pathname.split('/').at(-1) ?? '');
         writeFileSync(releaseFile, 'go');
         const result = await running.result;
         assert.ok(result.ok, running.output().slice(-4000));
@@ -226,6 +337,15 @@ for (const mode of selectedModes()) {
         assert.ok(finished > whileRunning, `the log grew (${whileRunning} → ${finished} lines)`);
         assert.match((await page.locator('pre.log').textContent()) ?? '', /Resources: .*1 create/);
         assert.equal(await page.evaluate<boolean>('window.stackyardNotReloaded === true'), true, 'no reload');
+        // Pushed over one Server-Sent Events stream, not polled.
+        assert.ok(alice.requests.some((url) => /\/console\/api\/stacks\/[^?]+\/updates\/[^/?]+\/stream$/.test(url)), 'the page opened the update stream');
+        assert.deepEqual(
+          alice.requests.filter((url) => /\/updates\/[^/?]+\/log(\?|$)/.test(url)),
+          [],
+          'the page never polled the log',
+        );
+        // The new resource's create, from its start to its end, on the timeline.
+        await page.locator('#timeline li[data-op="create"]').first().waitFor();
         await shot(alice, 'update-finished');
       } finally {
         if (!existsSync(releaseFile)) writeFileSync(releaseFile, 'go');
@@ -313,6 +433,56 @@ for (const mode of selectedModes()) {
       assert.equal(anonymous.status(), 401);
       await signedOut.context.close();
       await phone.context.close();
+    });
+
+    void it('renames and deletes a stack from its settings for a stack Admin, as the CLI then sees; a reader gets the api\'s 403 reason', async () => {
+      // alice (team readers) gets Admin on a stack of her own to manage; on `shared` she only reads.
+      await initStack(admin, ref('doomed'));
+      await runProgram(admin, { op: 'up', projectName: PROJECT, stackName: ref('doomed'), program: { resources: 1, generation: 1 } });
+      await rest.ok('PATCH', `/api/orgs/${ORG}/teams/readers`, started.suite.adminToken, { addStackPermission: { projectName: PROJECT, stackName: 'doomed', permission: 103 } });
+      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const { page } = alice;
+
+      // A reader: the forms are there, the api refuses, and its reason is what the page shows.
+      await page.goto(`${consoleOrigin}/console/stacks/${ORG}/${PROJECT}/shared/settings`);
+      await page.locator(`main[data-ready="/console/stacks/${ORG}/${PROJECT}/shared/settings"]`).waitFor();
+      await page.getByLabel('New name').fill('stolen');
+      await page.getByRole('button', { name: 'Rename stack' }).click();
+      const refusal = page.locator('#manage-problems [role="alert"]');
+      await refusal.waitFor();
+      assert.match((await refusal.textContent()) ?? '', /^Forbidden: /);
+      await shot(alice, 'stack-settings-refused');
+      assert.match((await admin.ok(['stack', 'ls', '--all'])).stdout, /shared/, 'nothing was renamed');
+
+      // Rename: the page moves to the stack's new address, and the CLI lists the new name only.
+      await page.goto(`${consoleOrigin}/console/stacks/${ORG}/${PROJECT}/doomed/settings`);
+      await page.locator(`main[data-ready="/console/stacks/${ORG}/${PROJECT}/doomed/settings"]`).waitFor();
+      await shot(alice, 'stack-settings-manage');
+      await page.getByLabel('New name').fill('renamed');
+      await page.getByRole('button', { name: 'Rename stack' }).click();
+      await page.locator(`main[data-ready="/console/stacks/${ORG}/${PROJECT}/renamed/settings"], main [role="alert"]`).first().waitFor();
+      assert.equal(await page.locator(`main[data-ready="/console/stacks/${ORG}/${PROJECT}/renamed/settings"]`).count(), 1, (await page.locator('main').textContent()) ?? '');
+      assert.equal(new URL(page.url()).pathname, `/console/stacks/${ORG}/${PROJECT}/renamed/settings`);
+      const listed = (await admin.ok(['stack', 'ls', '--all'])).stdout;
+      assert.match(listed, /\brenamed\b/);
+      assert.doesNotMatch(listed, /\bdoomed\b/);
+
+      // Delete: only once the name is typed; with resources the api wants force, and says so.
+      const remove = page.getByRole('button', { name: 'Delete stack' });
+      assert.equal(await remove.isDisabled(), true, 'disabled until the name is typed');
+      await page.getByLabel('Type renamed to confirm').fill('renamed');
+      await remove.click();
+      await refusal.waitFor();
+      assert.match((await refusal.textContent()) ?? '', /resources/i, 'the api says the stack still has resources');
+      await page.getByLabel('Delete even if it still has resources').check();
+      await remove.click();
+      await page.locator('main[data-ready="/console/"]').waitFor();
+      await shot(alice, 'stack-deleted');
+      const selected = await admin.run(['stack', 'select', ref('renamed')]);
+      assert.notEqual(selected.code, 0, 'the CLI no longer finds the deleted stack');
+      assert.doesNotMatch((await admin.ok(['stack', 'ls', '--all'])).stdout, /\brenamed\b/);
+      assertOnlyOwnOrigin(alice);
+      await alice.context.close();
     });
   });
 }

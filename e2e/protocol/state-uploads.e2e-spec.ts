@@ -139,8 +139,9 @@ void describe('state uploads and retried calls', () => {
 
     const events = await api.ok<{ events: Array<{ sequence: number }> }>('GET', `${base}/update/${update.id}/events`);
     assert.deepEqual(events.events.map((e) => e.sequence), [0, 1, 2, 3, 4, 5]);
-    const history = await api.ok<{ updates: Array<{ version: number; result: string }> }>('GET', `${base}/updates`);
-    assert.deepEqual(history.updates.map((u) => [u.version, u.result]), [[update.version, 'succeeded']]);
+    const history = await api.ok<{ updates: Array<{ version: number; result: string; updateID?: string }> }>('GET', `${base}/updates`);
+    // Each entry names its update (`updateID`, as Pulumi Cloud's history does).
+    assert.deepEqual(history.updates.map((u) => [u.version, u.result, u.updateID]), [[update.version, 'succeeded', update.id]]);
 
     // Cancel, retried: the second answer is a success too, and the lock is released once.
     const second = await startUpdate(api, 'retries');

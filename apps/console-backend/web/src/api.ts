@@ -44,6 +44,8 @@ export interface StackSummary {
   resourceCount?: number;
 }
 export interface UpdateInfo {
+  /** The update's id (the api's history entries carry it, as Pulumi Cloud's do). */
+  updateID?: string;
   kind: string;
   startTime: number;
   endTime: number;

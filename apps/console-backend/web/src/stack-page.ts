@@ -1,4 +1,6 @@
 import { getJson, postJson, stackApiPath, stackPagePath, type StackOverview, type UpdateInfo } from './api.js';
+import { chartFigure } from './chart-view.js';
+import { barChart, updatesPerDay } from './charts.js';
 import { badge, duration, el, link, timeAgo } from './dom.js';
 
 export interface StackRoute {
@@ -93,13 +95,18 @@ export async function updatesPage(main: HTMLElement, route: StackRoute): Promise
     getJson<{ updates: UpdateInfo[] }>(`${stackApiPath(route.org, route.project, route.stack)}/updates`),
     getJson<StackOverview>(stackApiPath(route.org, route.project, route.stack)),
   ]);
-  // The api names only the newest update's id (the stack's activeUpdate), so only its row links to a log.
+  // Each history entry names its update; an api without that names only the newest (the stack's activeUpdate).
   const active = overview.stack.activeUpdate;
   const newest = Math.max(0, ...history.updates.map((u) => u.version));
-  const logLink = (u: UpdateInfo) => (u.version === newest && active ? link(`${stackPagePath(route.org, route.project, route.stack)}/updates/${encodeURIComponent(active)}`, 'Log') : null);
+  const idOf = (u: UpdateInfo) => u.updateID ?? (u.version === newest && active ? active : undefined);
+  const logLink = (u: UpdateInfo) => {
+    const id = idOf(u);
+    return id ? link(`${stackPagePath(route.org, route.project, route.stack)}/updates/${encodeURIComponent(id)}`, 'Log', { 'aria-label': `Log of update ${u.version}` }) : null;
+  };
   main.replaceChildren(
     el('h1', {}, `${route.org}/${route.project}/${route.stack}`),
     tabs(route, 'updates'),
+    ...updateCharts(history.updates),
     history.updates.length
       ? el(
           'table',
@@ -115,7 +122,7 @@ export async function updatesPage(main: HTMLElement, route: StackRoute): Promise
             ...history.updates.map((u) =>
               el(
                 'tr',
-                { 'data-version': String(u.version) },
+                { 'data-version': String(u.version), ...(u.updateID ? { 'data-update-id': u.updateID } : {}) },
                 el('td', {}, String(u.version)),
                 el('td', {}, u.kind),
                 el('td', {}, badge(u.result)),
@@ -130,4 +137,19 @@ export async function updatesPage(main: HTMLElement, route: StackRoute): Promise
         )
       : el('p', { class: 'muted' }, 'No updates yet.'),
   );
+}
+
+const RESULTS = ['succeeded', 'failed', 'cancelled', 'in-progress', 'not-started'];
+
+/** Updates per day by result, and how long each ended update took (oldest first); nothing without updates. */
+function updateCharts(updates: UpdateInfo[]): HTMLElement[] {
+  if (updates.length === 0) return [];
+  const oldestFirst = [...updates].sort((a, b) => a.version - b.version);
+  const perDay = updatesPerDay(oldestFirst);
+  const series = RESULTS.filter((result) => perDay.some((day) => day.parts.some((part) => part.series === result)));
+  const durations = oldestFirst.filter((u) => u.endTime > 0).map((u) => ({ label: `v${u.version}`, parts: [{ series: 'duration', value: Math.max(0, u.endTime - u.startTime) }] }));
+  return [
+    chartFigure('chart-updates-per-day', 'Updates per day by result', barChart('Updates per day by result', perDay, series)),
+    chartFigure('chart-durations', 'Duration of each update', barChart('Duration of each update, in seconds', durations, ['duration'], 's')),
+  ];
 }

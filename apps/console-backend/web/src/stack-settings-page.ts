@@ -1,4 +1,4 @@
-import { type AccessReason, getJson, orgApiPath, PERMISSION_NAMES, sendJson, stackApiPath, type StackResourceNode, type StackSettings, type Team } from './api.js';
+import { type AccessReason, getJson, orgApiPath, PERMISSION_NAMES, sendJson, stackApiPath, stackPagePath, type StackResourceNode, type StackSettings, type Team } from './api.js';
 import { el, field, permissionSelect, refresh, showProblem } from './dom.js';
 import { type StackRoute, tabs } from './stack-page.js';
 
@@ -100,6 +100,7 @@ export async function stackSettingsPage(main: HTMLElement, route: StackRoute): P
   });
 
   const { access } = settings;
+  const manage = manageStack(route, base);
   main.replaceChildren(
     el('h1', {}, `${route.org}/${route.project}/${route.stack}`),
     tabs(route, 'settings'),
@@ -125,6 +126,87 @@ export async function stackSettingsPage(main: HTMLElement, route: StackRoute): P
         el('tbody', {}, ...access.actions.map((a) => el('tr', { 'data-action': a.action }, el('td', {}, a.action), el('td', {}, a.allowed ? 'yes' : `no${a.reason ? ` — ${a.reason}` : ''}`)))),
       ),
     ),
+    manage,
+  );
+}
+
+function goTo(path: string): void {
+  window.dispatchEvent(new CustomEvent('console:navigate', { detail: path }));
+}
+
+/**
+ * Opens the stack's settings at its new address once the api knows the person there: the api may
+ * trust a person's resolved access for a few seconds (docs/architecture.md), so right after a rename
+ * or transfer the new name can briefly answer 404.
+ */
+async function goToMoved(to: { org: string; project: string; stack: string }): Promise<void> {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const known = await getJson<unknown>(`${stackApiPath(to.org, to.project, to.stack)}/settings`).then(
+      () => true,
+      () => false,
+    );
+    if (known) break;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  goTo(`${stackPagePath(to.org, to.project, to.stack)}/settings`);
+}
+
+/**
+ * Rename, transfer and delete. Offered to everyone who can see the stack: the api decides (stack
+ * Admin) and its refusal is shown as it gave it. Deleting needs the stack's name typed.
+ */
+function manageStack(route: StackRoute, base: string): HTMLElement {
+  const problems = el('div', { id: 'manage-problems' });
+  const fail = (control: HTMLButtonElement) => (error: unknown) => {
+    control.disabled = false;
+    showProblem(problems, error);
+  };
+
+  const newName = el('input', { id: 'rename-to', name: 'newName', required: '', maxlength: '100', autocomplete: 'off', value: route.stack });
+  const rename = el('button', { type: 'submit' }, 'Rename stack');
+  const renameForm = el('form', { class: 'filters', 'aria-label': 'Rename the stack' }, field('New name', newName), rename);
+  renameForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    rename.disabled = true;
+    sendJson<{ org: string; project: string; stack: string }>(`${base}/rename`, { body: { newName: newName.value } }).then(goToMoved, fail(rename));
+  });
+
+  const toOrg = el('input', { id: 'transfer-to', name: 'toOrg', required: '', maxlength: '100', autocomplete: 'off' });
+  const transfer = el('button', { type: 'submit' }, 'Transfer stack');
+  const transferForm = el('form', { class: 'filters', 'aria-label': 'Transfer the stack to another organization' }, field('Organization', toOrg), transfer);
+  transferForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    transfer.disabled = true;
+    sendJson<{ org: string; project: string; stack: string }>(`${base}/transfer`, { body: { toOrg: toOrg.value } }).then(goToMoved, fail(transfer));
+  });
+
+  const confirm = el('input', { id: 'delete-confirm', name: 'confirm', required: '', autocomplete: 'off' });
+  const force = el('input', { id: 'delete-force', type: 'checkbox', name: 'force' });
+  const remove = el('button', { type: 'submit', class: 'danger', disabled: '' }, 'Delete stack');
+  confirm.addEventListener('input', () => (remove.disabled = confirm.value !== route.stack));
+  const deleteForm = el(
+    'form',
+    { class: 'filters', 'aria-label': 'Delete the stack' },
+    field(`Type ${route.stack} to confirm`, confirm),
+    el('div', { class: 'field' }, el('label', { for: 'delete-force' }, force, ' Delete even if it still has resources')),
+    remove,
+  );
+  deleteForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (confirm.value !== route.stack) return showProblem(problems, new Error(`type ${route.stack} to confirm`));
+    remove.disabled = true;
+    sendJson<void>(`${base}/delete`, { body: { confirm: confirm.value, force: force.checked } }).then(() => goTo('/console/'), fail(remove));
+  });
+
+  return el(
+    'section',
+    { class: 'manage', 'aria-labelledby': 'manage-heading' },
+    el('h2', { id: 'manage-heading' }, 'Rename, transfer or delete'),
+    el('p', { class: 'muted' }, 'These need Admin on the stack.'),
+    problems,
+    renameForm,
+    transferForm,
+    deleteForm,
   );
 }
 

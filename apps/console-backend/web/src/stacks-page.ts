@@ -1,5 +1,7 @@
 import { getJson, stackPagePath, type StackSummary } from './api.js';
 import { el, link, timeAgo } from './dom.js';
+import { chartFigure } from './chart-view.js';
+import { barChart } from './charts.js';
 
 interface Listing {
   stacks: StackSummary[];
@@ -62,6 +64,19 @@ export async function stacksPage(main: HTMLElement, params: URLSearchParams): Pr
     el('h1', {}, 'Stacks'),
     form,
     el('p', { class: 'muted', role: 'status' }, `${listing.stacks.length} ${listing.stacks.length === 1 ? 'stack' : 'stacks'}`),
+    ...(listing.stacks.length
+      ? [
+          chartFigure(
+            'chart-resources',
+            'Resources per stack',
+            barChart(
+              'Resources per stack',
+              listing.stacks.map((s) => ({ label: `${s.projectName}/${s.stackName}`, parts: [{ series: 'resources', value: s.resourceCount ?? 0 }] })),
+              ['resources'],
+            ),
+          ),
+        ]
+      : []),
     ...(groups.length ? groups : [el('p', {}, 'No stacks to show.')]),
   );
 }

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import type { ListTeamsResponse, TeamResponse } from '@stackyard/shared-contracts';
 import { type IncomingBrowserRequest, readBrowserRequest } from '@stackyard/console-feature-sign-in';
 import { ApiError } from '@stackyard/shared-errors';
-import { checkedStackRef } from './console-api.service';
+import { checkedStackRef, type StackRef } from './console-api.service';
 import { type AuditLogFilter, type AuditLogPage, checkedOrg, checkedTeam, ConsoleOrgService, type OrganizationMember } from './console-org.service';
 import { ConsoleStackSettingsService, type StackSettings } from './console-stack-settings.service';
 import type { StackResourceNode } from './stack-resources';
@@ -121,6 +121,27 @@ export class ConsoleStackSettingsController {
     @Body() body: unknown,
   ): Promise<void> {
     return this.settings.setTeamPermission(readBrowserRequest(req), checkedStackRef(org, project, stack), team, body);
+  }
+
+  @Post('rename')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  rename(@Req() req: IncomingBrowserRequest, @Param('org') org: string, @Param('project') project: string, @Param('stack') stack: string, @Body() body: unknown): Promise<StackRef> {
+    return this.settings.rename(readBrowserRequest(req), checkedStackRef(org, project, stack), body);
+  }
+
+  @Post('transfer')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  transfer(@Req() req: IncomingBrowserRequest, @Param('org') org: string, @Param('project') project: string, @Param('stack') stack: string, @Body() body: unknown): Promise<StackRef> {
+    return this.settings.transfer(readBrowserRequest(req), checkedStackRef(org, project, stack), body);
+  }
+
+  /** A POST with the typed confirmation in its body (`{confirm, force}`), not a bare DELETE: deleting needs the name typed. */
+  @Post('delete')
+  @HttpCode(204)
+  remove(@Req() req: IncomingBrowserRequest, @Param('org') org: string, @Param('project') project: string, @Param('stack') stack: string, @Body() body: unknown): Promise<void> {
+    return this.settings.delete(readBrowserRequest(req), checkedStackRef(org, project, stack), body);
   }
 
   @Get('resources')

@@ -1,7 +1,9 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { type IncomingBrowserRequest, readBrowserRequest } from '@stackyard/console-feature-sign-in';
+import type { ServerResponse } from 'node:http';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { type IncomingBrowserRequest, readBrowserRequest, SESSION_COOKIE } from '@stackyard/console-feature-sign-in';
 import { ApiError } from '@stackyard/shared-errors';
 import { checkedStackRef, ConsoleApiService, type ConsoleSession, type StackListing, type StackOverview, type UpdateLogPage } from './console-api.service';
+import { followUpdate, resumeTokenOf, sseMessage, UpdateStreamLimiter } from './update-stream';
 import type { AccessTokenListItem, CreateAccessTokenResponse, UpdateInfo } from '@stackyard/shared-contracts';
 
 function optional(value: unknown): string | undefined {
@@ -10,10 +12,17 @@ function optional(value: unknown): string | undefined {
   return value;
 }
 
+/** How often a stream reads the api for new events, and how often it says it is still there. */
+const UPDATE_STREAM_POLL_MS = 1000;
+const UPDATE_STREAM_HEARTBEAT_MS = 15_000;
+
 /** The web console's JSON, on the console host; errors are `{code, message}`. */
 @Controller('console/api')
 export class ConsoleApiController {
-  constructor(private readonly console: ConsoleApiService) {}
+  constructor(
+    private readonly console: ConsoleApiService,
+    private readonly streams: UpdateStreamLimiter,
+  ) {}
 
   @Get('session')
   @Header('Cache-Control', 'no-store')
@@ -63,6 +72,63 @@ export class ConsoleApiController {
     @Query('continuationToken') continuationToken: unknown,
   ): Promise<UpdateLogPage> {
     return this.console.updateLog(readBrowserRequest(req), checkedStackRef(org, project, stack), updateId, optional(continuationToken) || undefined);
+  }
+
+  /**
+   * The update's log as Server-Sent Events (see update-stream.ts): follows the api's events and
+   * pushes each new batch, resuming from `Last-Event-ID` after a reconnect. A bad request or a stack
+   * the person may not read is answered as plain JSON before the stream starts.
+   */
+  @Get('stacks/:org/:project/:stack/updates/:updateId/stream')
+  async stream(
+    @Req() req: IncomingBrowserRequest,
+    @Res() res: ServerResponse,
+    @Param('org') org: string,
+    @Param('project') project: string,
+    @Param('stack') stack: string,
+    @Param('updateId') updateId: string,
+    @Query('continuationToken') continuationToken: unknown,
+  ): Promise<void> {
+    const request = readBrowserRequest(req);
+    const ref = checkedStackRef(org, project, stack);
+    const lastEventId = req.headers['last-event-id'];
+    const start = resumeTokenOf(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId, optional(continuationToken));
+    const sessionToken = request.cookies.get(SESSION_COOKIE);
+    if (sessionToken === undefined) throw ApiError.unauthorized('sign in to the console first');
+    const release = this.streams.acquire(sessionToken);
+    const gone = new AbortController();
+    const stop = () => gone.abort();
+    res.on('close', stop);
+    try {
+      const first = await this.console.updateBatch(request, ref, updateId, start);
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'X-Accel-Buffering': 'no',
+        Connection: 'keep-alive',
+      });
+      // Tells EventSource how long to wait before reconnecting after a dropped connection.
+      res.write('retry: 2000\n\n');
+      await followUpdate({
+        read: (token) => this.console.updateBatch(request, ref, updateId, token),
+        write: (chunk) => {
+          if (!res.writableEnded && !res.destroyed) res.write(chunk);
+        },
+        signal: gone.signal,
+        first,
+        ...(start === undefined ? {} : { startToken: start }),
+        pollMs: UPDATE_STREAM_POLL_MS,
+        heartbeatMs: UPDATE_STREAM_HEARTBEAT_MS,
+      });
+    } catch (error) {
+      if (!res.headersSent) throw error;
+      const body = error instanceof ApiError ? error.toBody() : { code: 502, message: 'Bad Gateway: the api could not be read' };
+      if (!res.writableEnded && !res.destroyed) res.write(sseMessage('problem', body));
+    } finally {
+      release();
+      res.off('close', stop);
+      if (res.headersSent && !res.writableEnded) res.end();
+    }
   }
 
   /** Same origin, session cookie and `X-CSRF-Token`; the api decides (Read or more) and audits. */

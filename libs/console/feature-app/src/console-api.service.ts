@@ -15,7 +15,8 @@ import { ApiError } from '@stackyard/shared-errors';
 import { API_CALLER, type ApiCaller } from './api.client';
 import { SessionApiTokens } from './session-api-token.cache';
 import { rawStackOutput, resourceCountOf, revealSecrets, secretCiphertextsOf, type StackOutput, stackOutputsOf } from './stack-outputs';
-import { type UpdateLogLine, updateLogLine } from './update-log';
+import { timelineEventOf, type UpdateLogLine, updateLogLine, type UpdateTimelineEvent } from './update-log';
+import type { UpdateBatch } from './update-stream';
 
 /** Organization, project and stack names as the api accepts them; anything else is refused here. */
 export const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -23,6 +24,8 @@ const UPDATE_ID = /^[A-Za-z0-9-]{1,64}$/;
 const TAG_NAME = /^[A-Za-z0-9_.:/-]{1,100}$/;
 const OUTPUT_NAME = /^[A-Za-z0-9_$.-]{1,200}$/;
 const TOKEN_ID = /^[A-Za-z0-9-]{1,64}$/;
+/** Update statuses before the end. */
+const RUNNING = new Set<string>(['running', 'requested', 'not started']);
 /** The console's own per-session tokens: infrastructure, not something the person made. */
 const CONSOLE_SESSION_TOKEN = /^console-session-/;
 const MAX_TOKEN_DESCRIPTION = 255;
@@ -135,19 +138,28 @@ export class ConsoleApiService {
   }
 
   async updateLog(request: BrowserRequest, ref: StackRef, updateId: string, continuationToken: string | undefined): Promise<UpdateLogPage> {
+    const { status, lines, continuationToken: next } = await this.updateBatch(request, ref, updateId, continuationToken);
+    return { status, lines, continuationToken: next };
+  }
+
+  /** One read of an update's status and new events: log lines and timeline steps (the log page and its stream). */
+  async updateBatch(request: BrowserRequest, ref: StackRef, updateId: string, continuationToken: string | undefined): Promise<UpdateBatch> {
     if (!UPDATE_ID.test(updateId)) throw ApiError.badRequest('the update id must be letters, digits and dashes');
     if (continuationToken !== undefined && (continuationToken.length > 512 || !/^[A-Za-z0-9_=.-]*$/.test(continuationToken))) throw ApiError.badRequest('invalid continuationToken');
     const token = await this.apiTokenFor(request);
     const base = `${stackPath(ref)}/update/${encodeURIComponent(updateId)}`;
     // Status first: events read after it include everything the update wrote before it ended.
-    const results = await this.api.get<UpdateResults>(base, token, request.requestId);
+    let results = await this.api.get<UpdateResults>(base, token, request.requestId);
     const query = continuationToken ? `?continuationToken=${encodeURIComponent(continuationToken)}` : '';
     const page = await this.api.get<{ events: Array<Record<string, unknown>>; continuationToken: string | null }>(`${base}/events${query}`, token, request.requestId);
+    // The update may have ended between the two reads: then the events are complete and the status is stale.
+    if (page.continuationToken === null && page.events.length > 0 && RUNNING.has(results.status)) results = await this.api.get<UpdateResults>(base, token, request.requestId);
     const lines = page.events.map(updateLogLine).filter((line): line is UpdateLogLine => line !== undefined);
+    const timeline = page.events.map(timelineEventOf).filter((step): step is UpdateTimelineEvent => step !== undefined);
     const last = page.events.at(-1);
     // While the update runs, keep the place even when nothing new arrived.
-    const next = page.continuationToken ?? (results.status === 'running' || results.status === 'requested' || results.status === 'not started' ? (continuationToken ?? (last ? null : '')) : null);
-    return { status: results.status, lines, continuationToken: next };
+    const next = page.continuationToken ?? (RUNNING.has(results.status) ? (continuationToken ?? (last ? null : '')) : null);
+    return { status: results.status, lines, timeline, continuationToken: next };
   }
 
   /**

@@ -4,6 +4,7 @@ import { API_CALLER, type ApiCaller } from './api.client';
 import { ConsoleOrgController, ConsoleStackSettingsController } from './console-admin.controller';
 import { ConsoleApiController } from './console-api.controller';
 import { ConsoleApiService } from './console-api.service';
+import { MAX_UPDATE_STREAMS_PER_SESSION, UpdateStreamLimiter } from './update-stream';
 import { ConsoleMachineTokensController } from './console-machine-tokens.controller';
 import { ConsoleMachineTokensService } from './console-machine-tokens.service';
 import { ConsoleOrgService } from './console-org.service';
@@ -39,6 +40,7 @@ export class ConsoleAppModule {
         ConsoleSessionService,
         SessionApiTokens,
         ConsoleApiService,
+        { provide: UpdateStreamLimiter, useValue: new UpdateStreamLimiter(MAX_UPDATE_STREAMS_PER_SESSION) },
         ConsoleOrgService,
         ConsoleStackSettingsService,
         ConsoleMachineTokensService,

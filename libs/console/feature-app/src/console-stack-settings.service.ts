@@ -25,6 +25,39 @@ export interface StackSettings {
   canChangeTags: boolean;
 }
 
+function requireJson(request: BrowserRequest): void {
+  if (request.contentType !== 'application/json') throw ApiError.unsupportedMediaType('send the request as application/json');
+}
+
+/** One text field of a JSON body, or a 400 saying what is missing. */
+function textField(body: unknown, name: string): string {
+  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+  if (typeof value !== 'string') throw ApiError.badRequest(`'${name}' must be given as text`);
+  return value;
+}
+
+/** What the rename form sends: the new stack name only (the project stays). */
+export function renameOf(body: unknown): { newName: string } {
+  const newName = textField(body, 'newName');
+  if (!NAME.test(newName)) throw ApiError.badRequest("the new name must be 1 to 100 letters, digits, '_', '.' or '-'");
+  return { newName };
+}
+
+/** What the transfer form sends: the organization to move the stack to. */
+export function transferOf(body: unknown): { toOrg: string } {
+  const toOrg = textField(body, 'toOrg');
+  if (!NAME.test(toOrg)) throw ApiError.badRequest("the organization name must be 1 to 100 letters, digits, '_', '.' or '-'");
+  return { toOrg };
+}
+
+/** What the delete form sends: the stack's name typed to confirm, and whether to force. */
+export function deletionOf(ref: StackRef, body: unknown): { force: boolean } {
+  if (textField(body, 'confirm') !== ref.stack) throw ApiError.badRequest(`type the stack's name, ${ref.stack}, to confirm its deletion`);
+  const force = (body as { force?: unknown }).force;
+  if (force !== undefined && typeof force !== 'boolean') throw ApiError.badRequest('force must be true or false');
+  return { force: force === true };
+}
+
 function allowed(access: StackAccessExplanation, scope: string): boolean {
   return (access.scopes as string[]).includes(scope);
 }
@@ -71,6 +104,35 @@ export class ConsoleStackSettingsService {
     const permission = (typeof body === 'object' && body !== null ? body : {}) as { permission?: unknown };
     if (typeof permission.permission !== 'number' || !LEVELS.has(permission.permission)) throw ApiError.badRequest('permission must be 0 (none), 101 (Read), 102 (Write) or 103 (Admin)');
     await this.api.patch<unknown>(`/api/console/stacks/${encodeURIComponent(ref.org)}/${encodeURIComponent(ref.project)}/${encodeURIComponent(ref.stack)}/teams/${encodeURIComponent(team)}`, { permissions: permission.permission }, token, request.requestId);
+  }
+
+  /** Renames the stack within its project (the api's `…/rename`, Admin); answers where it is now. */
+  async rename(request: BrowserRequest, ref: StackRef, body: unknown): Promise<StackRef> {
+    const token = await this.console.changeTokenFor(request);
+    requireJson(request);
+    const { newName } = renameOf(body);
+    await this.api.post<unknown>(`${stackPath(ref)}/rename`, { newName }, token, request.requestId);
+    return { ...ref, stack: newName };
+  }
+
+  /** Moves the stack to another organization (the api's `…/transfer`: Admin here, may create stacks there). */
+  async transfer(request: BrowserRequest, ref: StackRef, body: unknown): Promise<StackRef> {
+    const token = await this.console.changeTokenFor(request);
+    requireJson(request);
+    const { toOrg } = transferOf(body);
+    await this.api.post<unknown>(`${stackPath(ref)}/transfer`, { toOrg }, token, request.requestId);
+    return { ...ref, org: toOrg };
+  }
+
+  /**
+   * Deletes the stack once the person typed its name; `force` also deletes one that still has
+   * resources (the api refuses otherwise, and its message says so).
+   */
+  async delete(request: BrowserRequest, ref: StackRef, body: unknown): Promise<void> {
+    const token = await this.console.changeTokenFor(request);
+    requireJson(request);
+    const { force } = deletionOf(ref, body);
+    await this.api.delete(`${stackPath(ref)}${force ? '?force=true' : ''}`, token, request.requestId);
   }
 
   /** The stack's resources as a tree, secrets masked. */

@@ -40,6 +40,14 @@ th { font-size: .85rem; color: var(--muted); }
 .secret { font-style: italic; color: var(--muted); }
 pre.log { background: color-mix(in srgb, CanvasText 6%, Canvas); padding: .75rem; border-radius: .25rem; overflow-x: auto; max-height: 60vh; white-space: pre-wrap; font-size: .85rem; }
 .log .error { color: #b00020; } .log .warning { color: #9a6700; }
+ol.timeline { list-style: none; padding: 0; display: grid; gap: .25rem; }
+ol.timeline li { display: grid; grid-template-columns: minmax(8rem, 14rem) 6rem 1fr 6rem; align-items: center; gap: .5rem; }
+.timeline-track { display: block; background: color-mix(in srgb, CanvasText 6%, Canvas); height: .8rem; border-radius: .2rem; }
+.timeline-bar { display: block; height: 100%; border-radius: .2rem; background: var(--accent); }
+.timeline-bar.delete, .timeline-bar.failed { background: #b00020; } .timeline-bar.same { background: var(--muted); }
+figure.chart-figure { margin: 1rem 0; } svg.chart { width: 100%; max-width: 40rem; height: auto; display: block; }
+svg.chart rect { fill: var(--accent); } svg.chart .series-failed { fill: #b00020; } svg.chart .series-cancelled, svg.chart .series-not-started { fill: var(--muted); } svg.chart .series-in-progress { fill: #9a6700; } svg.chart .series-succeeded { fill: #1a7f37; }
+svg.chart .axis { stroke: currentColor; } svg.chart .axis-label { fill: currentColor; font-size: 11px; }
 dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .3rem 1rem; }
 dl.facts dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 dl.facts dt { font-weight: 600; }

@@ -46,3 +46,39 @@ export function updateLogLine(event: Record<string, unknown>): UpdateLogLine | u
   }
   return undefined;
 }
+
+/** A resource step's start, end or failure, as the update page's timeline draws it. */
+export interface UpdateTimelineEvent {
+  sequence: number;
+  /** Epoch seconds. */
+  timestamp: number;
+  phase: 'start' | 'end' | 'failed';
+  urn: string;
+  type: string;
+  /** The step: create, update, delete, same, replace, … */
+  op: string;
+}
+
+const TIMELINE_PHASES = [
+  ['resourcePreEvent', 'start'],
+  ['resOutputsEvent', 'end'],
+  ['resOpFailedEvent', 'failed'],
+] as const;
+
+/** The timeline's view of one engine event, or undefined for events that are not a resource step. */
+export function timelineEventOf(event: Record<string, unknown>): UpdateTimelineEvent | undefined {
+  for (const [field, phase] of TIMELINE_PHASES) {
+    const metadata = (event[field] as { metadata?: Record<string, unknown> } | undefined)?.metadata;
+    if (!metadata) continue;
+    const text = (value: unknown) => (typeof value === 'string' ? value : '');
+    return {
+      sequence: typeof event['sequence'] === 'number' ? event['sequence'] : 0,
+      timestamp: typeof event['timestamp'] === 'number' ? event['timestamp'] : 0,
+      phase,
+      urn: text(metadata['urn']),
+      type: text(metadata['type']),
+      op: text(metadata['op']),
+    };
+  }
+  return undefined;
+}

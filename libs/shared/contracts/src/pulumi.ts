@@ -111,6 +111,8 @@ export interface StartUpdateResponse {
 export type UpdateResult = 'not-started' | 'in-progress' | 'succeeded' | 'failed';
 
 export interface UpdateInfo {
+  /** The update's id, as Pulumi Cloud's history entries carry it (not in the CLI's `apitype.UpdateInfo`). */
+  updateID?: string;
   kind: UpdateKind;
   startTime: number;
   endTime: number;

@@ -116,6 +116,8 @@ export class UpdateEventsService {
 export function toUpdateInfo(u: UpdateEntity): UpdateInfo {
   const result = u.status === 'running' ? 'in-progress' : u.status === 'succeeded' ? 'succeeded' : u.status === 'not-started' ? 'not-started' : 'failed';
   const info: UpdateInfo = {
+    // Pulumi Cloud's history entries carry the update's id too; the console links to the update with it.
+    updateID: u.id,
     kind: u.kind as UpdateInfo['kind'],
     startTime: Math.floor((u.startedAt ?? u.createdAt) / 1000),
     endTime: u.endedAt ? Math.floor(u.endedAt / 1000) : 0,
