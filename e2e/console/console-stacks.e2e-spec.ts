@@ -22,6 +22,8 @@ import { initStack, sharedProjectDir } from '../access/support/project';
 const ORG = 'stackyard';
 const PROJECT = 'webapp';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
+/** A stack README with the Markdown the console draws, and a link it must not make clickable. */
+const README = '# Runbook\n\nDeploys **shared** for everyone.\n\n- page the platform team\n- roll back with pulumi stack export\n\nSee [the runbook](https://docs.example.com/runbook) and [not a link](javascript:alert(1)).\n<script>alert(1)</script>\n';
 const SECRET_CONFIG = 'not-a-real-password';
 
 let slapd: SlapdPeer;
@@ -95,7 +97,7 @@ for (const mode of selectedModes()) {
       await initStack(admin, ref('shared'));
       await initStack(admin, ref('private'));
       await admin.ok(['stack', 'tag', 'set', 'env', 'production', '--stack', ref('shared')]);
-      await runProgram(admin, { op: 'up', projectName: PROJECT, stackName: ref('shared'), program: { resources: 2, generation: 1 } });
+      await runProgram(admin, { op: 'up', projectName: PROJECT, stackName: ref('shared'), program: { resources: 2, generation: 1, readme: README } });
       await runProgram(admin, { op: 'up', projectName: PROJECT, stackName: ref('private'), program: { resources: 1, generation: 1 } });
       // Members see no stack by default; the readers team (alice) may read `shared` only.
       const token = started.suite.adminToken;
@@ -131,6 +133,11 @@ for (const mode of selectedModes()) {
       await page.getByRole('button', { name: 'Filter' }).click();
       await page.locator('tr[data-stack]').first().waitFor();
       assert.deepEqual(await rows(), [ref('shared')]);
+      // Grouped by a tag's value instead of by project.
+      await page.getByLabel('Group by').selectOption({ label: 'Tag env' });
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.locator('main[data-ready="/console/"] section[aria-label="Tag env: production"] tr[data-stack]').waitFor();
+      assert.equal(await page.locator('section.group h2').first().textContent(), 'env: production');
       // The first page is interactive (its data drawn) within 2 s of asking for it.
       const asked = Date.now();
       await page.goto(`${consoleOrigin}/console/`);
@@ -163,10 +170,21 @@ for (const mode of selectedModes()) {
       assert.match((await outputs.locator('tr', { hasText: 'itemCount' }).textContent()) ?? '', /2/);
       assert.doesNotMatch(await page.content(), new RegExp(SECRET_CONFIG), 'the secret value never reaches the page');
       assert.match((await page.locator('dl.tags').textContent()) ?? '', /env\s*production/);
+      // The README (the stack's `readme` output) drawn from its Markdown, links only to https.
+      const readme = page.locator('section.readme');
+      assert.equal(await readme.locator('h3').textContent(), 'Runbook');
+      assert.equal(await readme.locator('strong').textContent(), 'shared');
+      assert.deepEqual(await readme.locator('li').allTextContents(), ['page the platform team', 'roll back with pulumi stack export']);
+      assert.equal(await readme.locator('a').getAttribute('href'), 'https://docs.example.com/runbook');
+      assert.equal(await readme.locator('a').count(), 1, 'the javascript: link is left as text');
+      assert.match((await readme.textContent()) ?? '', /not a link/);
+      assert.equal(await readme.locator('script').count(), 0);
       await shot(alice, 'stack-overview');
       await page.getByRole('link', { name: 'Updates' }).click();
       await page.locator('table.updates tr[data-version="1"]').waitFor();
       assert.match((await page.locator('tr[data-version="1"]').textContent()) ?? '', /update.*succeeded/);
+      // Where it ran, from what the CLI reported (the Automation API's run kind, the CLI's version).
+      assert.match((await page.locator('tr[data-version="1"] td.environment').getAttribute('title')) ?? '', /exec\.kind: /);
       // Charts of the history: one duration bar per update, one bar per day, each with its numbers as a table.
       const made = await page.locator('table.updates tbody tr').count();
       assert.equal(await page.locator('#chart-durations svg g.bar').count(), made, 'a duration bar per update');

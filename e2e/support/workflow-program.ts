@@ -38,6 +38,8 @@ export interface WorkflowProgramSpec {
    * input. The stack gets the outputs `scanSecret` (secret) and `scanPlain` (plain).
    */
   markers?: ScanMarkers;
+  /** A `readme` stack output (Markdown), which Pulumi's console and Stackyard's show on the stack's overview. */
+  readme?: string;
 }
 
 export interface ScanMarkers {
@@ -209,6 +211,7 @@ export function workflowProgram(spec: WorkflowProgramSpec): () => Promise<Record
       firstDerivedSecret: items[0]?.derivedSecret,
       ...(group ? { groupSummary: group.summary } : {}),
       ...(spec.markers ? { scanSecret: pulumi.secret(spec.markers.secretOutput), scanPlain: spec.markers.plainOutput } : {}),
+      ...(spec.readme !== undefined ? { readme: spec.readme } : {}),
     });
   };
 }

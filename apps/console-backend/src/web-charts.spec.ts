@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type * as Charts from '../web/src/charts';
+import type * as Summaries from '../web/src/summaries';
 import type * as Timeline from '../web/src/update-timeline';
 
 // The console's browser modules, as compiled for the browser (ES modules, loaded here through require(esm)).
@@ -90,5 +91,40 @@ void describe('update timeline', () => {
     assert.equal(timeline.start, 10);
     assert.equal(timeline.span, 5);
     assert.deepEqual(timelineOf([]), { rows: [], counts: {}, start: 0, span: 0 });
+  });
+});
+
+const { environmentSummary, groupStacks } = load(join(__dirname, '..', 'web', 'summaries.js')) as typeof Summaries;
+
+void describe('console summaries', () => {
+  const stack = (projectName: string, stackName: string, tags: Record<string, string> = {}) => ({ orgName: 'acme', projectName, stackName, tags });
+
+  void it('groups stacks by project, or by one tag’s value with the untagged last', () => {
+    const stacks = [stack('web', 'prod', { env: 'production' }), stack('api', 'dev', { env: 'dev' }), stack('web', 'dev'), stack('api', 'prod', { env: 'production' })];
+    assert.deepEqual(
+      groupStacks(stacks, '').map(([heading, label, members]) => [heading, label, members.map((s) => s.stackName)]),
+      [
+        ['acme/web', 'Project acme/web', ['prod', 'dev']],
+        ['acme/api', 'Project acme/api', ['dev', 'prod']],
+      ],
+    );
+    assert.deepEqual(
+      groupStacks(stacks, 'tag:env').map(([heading, , members]) => [heading, members.map((s) => `${s.projectName}/${s.stackName}`)]),
+      [
+        ['env: dev', ['api/dev']],
+        ['env: production', ['web/prod', 'api/prod']],
+        ['No env tag', ['web/dev']],
+      ],
+    );
+    assert.deepEqual(groupStacks([], 'tag:env'), []);
+  });
+
+  void it('says where an update ran from what the CLI reported, the whole map as the tooltip', () => {
+    const env = { 'ci.system': 'GitLab CI', 'git.headName': 'refs/heads/main', 'git.head': '0123456789abcdef', 'git.author': 'Alice', 'pulumi.version': 'v3.274.1', 'exec.kind': 'cli' };
+    const summary = environmentSummary(env);
+    assert.equal(summary.text, 'GitLab CI · main@0123456 · Alice · pulumi v3.274.1');
+    assert.equal(summary.title.split('\n')[0], 'ci.system: GitLab CI');
+    assert.equal(environmentSummary({ 'exec.kind': 'auto.inline' }).text, 'auto.inline');
+    assert.deepEqual(environmentSummary(undefined), { text: '—', title: '' });
   });
 });

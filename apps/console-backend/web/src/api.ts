@@ -42,6 +42,7 @@ export interface StackSummary {
   stackName: string;
   lastUpdate?: number;
   resourceCount?: number;
+  tags?: Record<string, string>;
 }
 export interface UpdateInfo {
   /** The update's id (the api's history entries carry it, as Pulumi Cloud's do). */
@@ -54,6 +55,8 @@ export interface UpdateInfo {
   version: number;
   resourceChanges?: Record<string, number>;
   resourceCount?: number;
+  /** What the CLI reported about where it ran (`git.head`, `ci.system`, `exec.kind`, …). */
+  environment?: Record<string, string>;
 }
 export interface StackOverview {
   /** `activeUpdate`: the running update's id while one runs (`currentOperation` set), else the latest one's. */

@@ -2,6 +2,8 @@ import { getJson, postJson, stackApiPath, stackPagePath, type StackOverview, typ
 import { chartFigure } from './chart-view.js';
 import { barChart, updatesPerDay } from './charts.js';
 import { badge, duration, el, link, timeAgo } from './dom.js';
+import { renderMarkdown } from './markdown.js';
+import { environmentSummary } from './summaries.js';
 
 export interface StackRoute {
   org: string;
@@ -25,6 +27,14 @@ export function tabs(route: StackRoute, current: 'overview' | 'updates' | 'resou
 function changes(update: UpdateInfo): string {
   const entries = Object.entries(update.resourceChanges ?? {}).filter(([, n]) => n > 0);
   return entries.length ? entries.map(([op, n]) => `${n} ${op}`).join(', ') : '—';
+}
+
+/** The stack's README: its `readme` output (Markdown), as Pulumi's console shows it; nothing when there is none. */
+function readmeSection(outputs: StackOverview['outputs']): HTMLElement[] {
+  const readme = outputs.find((o) => o.name === 'readme');
+  if (!readme) return [];
+  if (readme.secret || typeof readme.value !== 'string') return [el('h2', {}, 'README'), el('p', { class: 'muted' }, 'The readme output is a secret or not text, so it is not shown here.')];
+  return [el('section', { class: 'readme', 'aria-labelledby': 'readme-heading' }, el('h2', { id: 'readme-heading' }, 'README'), ...renderMarkdown(readme.value))];
 }
 
 function shown(value: unknown): HTMLElement {
@@ -86,6 +96,7 @@ export async function stackPage(main: HTMLElement, route: StackRoute): Promise<v
       : el('p', { class: 'muted' }, 'No outputs.'),
     el('h2', {}, 'Tags'),
     tags.length ? el('dl', { class: 'facts tags' }, ...tags.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])) : el('p', { class: 'muted' }, 'No tags.'),
+    ...readmeSection(overview.outputs),
   );
 }
 
@@ -114,7 +125,7 @@ export async function updatesPage(main: HTMLElement, route: StackRoute): Promise
           el(
             'thead',
             {},
-            el('tr', {}, ...['Version', 'Kind', 'Result', 'Started', 'Duration', 'Changes', 'Message', ''].map((h) => el('th', { scope: 'col' }, h))),
+            el('tr', {}, ...['Version', 'Kind', 'Result', 'Started', 'Duration', 'Changes', 'Message', 'Environment', ''].map((h) => el('th', { scope: 'col' }, h))),
           ),
           el(
             'tbody',
@@ -130,6 +141,7 @@ export async function updatesPage(main: HTMLElement, route: StackRoute): Promise
                 el('td', {}, duration(u.startTime, u.endTime)),
                 el('td', {}, changes(u)),
                 el('td', {}, u.message),
+                environmentCell(u),
                 el('td', {}, logLink(u)),
               ),
             ),
@@ -137,6 +149,11 @@ export async function updatesPage(main: HTMLElement, route: StackRoute): Promise
         )
       : el('p', { class: 'muted' }, 'No updates yet.'),
   );
+}
+
+function environmentCell(update: UpdateInfo): HTMLElement {
+  const { text, title } = environmentSummary(update.environment);
+  return el('td', { class: 'environment', ...(title ? { title } : {}) }, text);
 }
 
 const RESULTS = ['succeeded', 'failed', 'cancelled', 'in-progress', 'not-started'];

@@ -1,4 +1,5 @@
 import { getJson, stackPagePath, type StackSummary } from './api.js';
+import { groupStacks } from './summaries.js';
 import { el, link, timeAgo } from './dom.js';
 import { chartFigure } from './chart-view.js';
 import { barChart } from './charts.js';
@@ -8,7 +9,7 @@ interface Listing {
   projects: string[];
 }
 
-/** All stacks the person may see: search, filter by project and tag, grouped by project. */
+/** All stacks the person may see: search, filter by project and tag, grouped by project or by a tag's value. */
 export async function stacksPage(main: HTMLElement, params: URLSearchParams): Promise<void> {
   const query = new URLSearchParams();
   for (const key of ['search', 'project', 'tagName', 'tagValue']) {
@@ -18,6 +19,14 @@ export async function stacksPage(main: HTMLElement, params: URLSearchParams): Pr
   const listing = await getJson<Listing>(`/console/api/stacks?${query.toString()}`);
   const field = (name: string, label: string, value: string) => el('label', {}, label, el('input', { name, type: 'search', value, autocomplete: 'off' }));
   const project = el('select', { name: 'project' }, el('option', { value: '' }, 'All projects'), ...listing.projects.map((p) => el('option', p === params.get('project') ? { value: p, selected: '' } : { value: p }, p)));
+  const tagNames = [...new Set(listing.stacks.flatMap((s) => Object.keys(s.tags ?? {})))].sort();
+  const grouping = params.get('groupBy') ?? '';
+  const groupBy = el(
+    'select',
+    { name: 'groupBy' },
+    el('option', { value: '' }, 'Project'),
+    ...tagNames.map((name) => el('option', grouping === `tag:${name}` ? { value: `tag:${name}`, selected: '' } : { value: `tag:${name}` }, `Tag ${name}`)),
+  );
   const form = el(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Filter stacks' },
@@ -25,6 +34,7 @@ export async function stacksPage(main: HTMLElement, params: URLSearchParams): Pr
     el('label', {}, 'Project', project),
     field('tagName', 'Tag', params.get('tagName') ?? ''),
     field('tagValue', 'Tag value', params.get('tagValue') ?? ''),
+    el('label', {}, 'Group by', groupBy),
     el('button', { type: 'submit' }, 'Filter'),
   );
   form.addEventListener('submit', (event) => {
@@ -33,12 +43,10 @@ export async function stacksPage(main: HTMLElement, params: URLSearchParams): Pr
     for (const [key, value] of new FormData(form)) if (typeof value === 'string' && value !== '') next.set(key, value);
     window.dispatchEvent(new CustomEvent('console:navigate', { detail: `/console/${next.size ? `?${next.toString()}` : ''}` }));
   });
-  const byProject = new Map<string, StackSummary[]>();
-  for (const s of listing.stacks) byProject.set(`${s.orgName}/${s.projectName}`, [...(byProject.get(`${s.orgName}/${s.projectName}`) ?? []), s]);
-  const groups = [...byProject.entries()].map(([name, stacks]) =>
+  const groups = groupStacks(listing.stacks, grouping).map(([name, label, stacks]) =>
     el(
       'section',
-      { class: 'group', 'aria-label': `Project ${name}` },
+      { class: 'group', 'aria-label': label },
       el('h2', {}, name),
       el(
         'table',
@@ -80,3 +88,4 @@ export async function stacksPage(main: HTMLElement, params: URLSearchParams): Pr
     ...(groups.length ? groups : [el('p', {}, 'No stacks to show.')]),
   );
 }
+

@@ -17,6 +17,7 @@ import { SessionApiTokens } from './session-api-token.cache';
 import { rawStackOutput, resourceCountOf, revealSecrets, secretCiphertextsOf, type StackOutput, stackOutputsOf } from './stack-outputs';
 import { timelineEventOf, type UpdateLogLine, updateLogLine, type UpdateTimelineEvent } from './update-log';
 import type { UpdateBatch } from './update-stream';
+import { whereItRan } from './update-environment';
 
 /** Organization, project and stack names as the api accepts them; anything else is refused here. */
 export const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -133,8 +134,9 @@ export class ConsoleApiService {
   async updates(request: BrowserRequest, ref: StackRef, page: number): Promise<{ updates: UpdateInfo[] }> {
     const token = await this.apiTokenFor(request);
     const history = await this.api.get<{ updates: UpdateInfo[] }>(`${stackPath(ref)}/updates?page=${page}&pageSize=50`, token, request.requestId);
-    // The configuration an update ran with is not the console's to show here.
-    return { updates: history.updates.map(({ config: _config, environment: _environment, ...rest }) => ({ ...rest, config: {}, environment: {} })) };
+    // The configuration an update ran with is not the console's to show here; of the environment the
+    // CLI reported, only where it ran (CI, version control, the run's kind, the CLI) — no e-mail addresses.
+    return { updates: history.updates.map(({ config: _config, environment, ...rest }) => ({ ...rest, config: {}, environment: whereItRan(environment) })) };
   }
 
   async updateLog(request: BrowserRequest, ref: StackRef, updateId: string, continuationToken: string | undefined): Promise<UpdateLogPage> {

@@ -62,6 +62,8 @@ export interface StackSummary {
   stackName: string;
   lastUpdate?: number;
   resourceCount?: number;
+  /** The stack's tags (additive: Pulumi's CLI ignores the field; the console groups by them). */
+  tags?: Record<string, string>;
 }
 export interface ListStacksResponse {
   stacks: StackSummary[];

@@ -104,6 +104,7 @@ export class StacksService {
       stackName: s.stackName,
       ...(s.lastUpdateAt ? { lastUpdate: Math.floor(s.lastUpdateAt / 1000) } : {}),
       resourceCount: s.resourceCount,
+      tags: s.tags ?? {},
     }));
     const res: ListStacksResponse = { stacks };
     if (visible.length > LIST_PAGE) res.continuationToken = encodeContinuationToken({ k: keyOf(page.at(-1)!) });

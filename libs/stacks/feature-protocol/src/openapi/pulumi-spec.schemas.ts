@@ -132,7 +132,10 @@ export const PULUMI_SPEC_SCHEMAS: Record<string, SchemaObject> = {
   ),
 
   // ---- stacks ------------------------------------------------------------------------------------
-  StackSummary: object({ id: str(), orgName: str(), projectName: str(), stackName: str(), lastUpdate: int('Unix seconds.'), resourceCount: { type: 'integer' } }, ['orgName', 'projectName', 'stackName']),
+  StackSummary: object(
+    { id: str(), orgName: str(), projectName: str(), stackName: str(), lastUpdate: int('Unix seconds.'), resourceCount: { type: 'integer' }, tags: stringMap('The stack’s tags (Stackyard adds them).') },
+    ['orgName', 'projectName', 'stackName'],
+  ),
   ListStacksResponse: object({ stacks: arrayOf(ref('StackSummary')), continuationToken: str() }, ['stacks']),
   CreateStackRequest: object({ stackName: str(), tags: stringMap(), teams: arrayOf(str()), config: anyObject() }, ['stackName']),
   CreateStackResponse: object({ messages: arrayOf(anyObject()) }),
