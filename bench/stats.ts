@@ -13,3 +13,15 @@ export function max(samples: readonly number[]): number | undefined {
 }
 
 export const MiB = 1024 * 1024;
+
+/** Timed samples of one kind: every sample and its summary. */
+export interface Timings {
+  runsMs: number[];
+  medianMs?: number;
+  p95Ms?: number;
+  maxMs?: number;
+}
+
+export function timings(runsMs: number[]): Timings {
+  return { runsMs, medianMs: median(runsMs), p95Ms: percentile(runsMs, 95), maxMs: max(runsMs) };
+}

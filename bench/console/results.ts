@@ -3,20 +3,11 @@ import { join } from 'node:path';
 import type { MachineInfo } from '../machine';
 import type { StackyardMode } from '../options';
 import { RESULTS_DIR, writeAtomically } from '../results';
-import { max, median, percentile } from '../stats';
+import { type Timings, timings } from '../stats';
 
 export const CONSOLE_LATEST_RESULTS = join(RESULTS_DIR, 'console-latest.json');
 
-export interface Timings {
-  runsMs: number[];
-  medianMs?: number;
-  p95Ms?: number;
-  maxMs?: number;
-}
-
-export function timings(runsMs: number[]): Timings {
-  return { runsMs, medianMs: median(runsMs), p95Ms: percentile(runsMs, 95), maxMs: max(runsMs) };
-}
+export { type Timings, timings };
 
 /** One page: navigation start to the console's `stackyard:ready` mark. */
 export interface PageFigure {

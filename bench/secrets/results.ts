@@ -2,24 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MachineInfo } from '../machine';
 import { RESULTS_DIR, writeAtomically } from '../results';
-import { max, median, percentile } from '../stats';
+import { type Timings, timings } from '../stats';
 import type { KeyProviderId, SecretsBenchOptions } from './options';
 import type { SecretValueSummary } from './values';
 
 export const SECRETS_RESULTS_SCHEMA = 'stackyard-bench-secrets/1';
 export const SECRETS_LATEST_RESULTS = join(RESULTS_DIR, 'secrets-latest.json');
 
-/** Timed calls of one kind: every sample (request sent to last response byte) and its summary. */
-export interface Timings {
-  runsMs: number[];
-  medianMs?: number;
-  p95Ms?: number;
-  maxMs?: number;
-}
-
-export function timings(runsMs: number[]): Timings {
-  return { runsMs, medianMs: median(runsMs), p95Ms: percentile(runsMs, 95), maxMs: max(runsMs) };
-}
+/** Timed calls of one kind (request sent to last response byte): the samples and their summary. */
+export { type Timings, timings };
 
 export interface ProviderFigure {
   provider: KeyProviderId;

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AuditLogEventsResponse } from '@stackyard/shared-contracts';
-import { type ChromiumPeer, PulumiCli, type RecordedPage, type SlapdPeer, startChromium, startSlapd, tempDir } from '@stackyard/testing';
-import { trustInstallationCa } from '../support/cli-browser-login';
+import { type ChromiumPeer, PulumiCli, type RecordedPage, tempDir } from '@stackyard/testing';
 import { directoryUserToken } from '../support/directory-sign-in';
 import { runProgram, startProgram } from '../support/program';
 import { RestClient } from '../support/rest';
-import { MODE_TITLES, selectedModes, startSuiteInMode, type StartedSuite } from '../support/suite-modes';
+import { MODE_TITLES, selectedModes, type StartedSuite } from '../support/suite-modes';
 import { initStack, sharedProjectDir } from '../access/support/project';
+import { assertOnlyOwnOrigin as assertOwnOrigin, CONSOLE_ARTIFACTS, directoryForFile, signInWithPassword, startConsoleSuite } from './support/console-browser';
 
 /**
  * Issue 8, first slice, in Debian's Chromium against the real services: an LDAP user signs in on
@@ -21,26 +21,12 @@ import { initStack, sharedProjectDir } from '../access/support/project';
 
 const ORG = 'stackyard';
 const PROJECT = 'webapp';
-const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
+const ARTIFACTS = CONSOLE_ARTIFACTS;
 /** A stack README with the Markdown the console draws, and a link it must not make clickable. */
 const README = '# Runbook\n\nDeploys **shared** for everyone.\n\n- page the platform team\n- roll back with pulumi stack export\n\nSee [the runbook](https://docs.example.com/runbook) and [not a link](javascript:alert(1)).\n<script>alert(1)</script>\n';
 const SECRET_CONFIG = 'not-a-real-password';
 
-let slapd: SlapdPeer;
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  slapd = await startSlapd();
-});
-
-after(async () => {
-  await slapd?.stop();
-});
-
-function directories(): string {
-  const ldap = { kind: 'openldap', url: slapd.ldapsUrl, caCertificates: slapd.caPem, bindDn: slapd.serviceBindDn, bindPassword: slapd.servicePassword, userBaseDn: slapd.peopleDn };
-  return JSON.stringify([{ id: 'corp', displayName: 'Corporate LDAP', organization: ORG, teamMappings: [], ldap }]);
-}
+const directory = directoryForFile();
 
 async function waitForFile(path: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -64,34 +50,14 @@ for (const mode of selectedModes()) {
       await page.page.screenshot({ path: join(ARTIFACTS, `${mode}-${name}.png`), fullPage: true });
     };
     /** Signs in through the console's own pages, as a person would, starting from the console's address. */
-    const signIn = async (username: string, password: string, size?: { width: number; height: number }): Promise<RecordedPage> => {
-      const recorded = await chromium!.newPage(size);
-      const { page } = recorded;
-      await page.goto(`${consoleOrigin}/console/`);
-      // Not signed in: the console sends the browser to its sign-in page, to come back afterwards.
-      await page.waitForURL(/\/login\?next=%2Fconsole%2F/);
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(`${consoleOrigin}/console/`);
-      await page.locator('main[data-ready="/console/"]').waitFor();
-      return recorded;
-    };
-    const assertOnlyOwnOrigin = (recorded: RecordedPage) => {
-      const elsewhere = recorded.requests.filter((url) => !url.startsWith(`${consoleOrigin}/`));
-      assert.deepEqual(elsewhere, [], 'every request the page made went to the console itself');
-      assert.ok(recorded.requests.length > 3, 'the page did make requests');
-    };
+    const signIn = (username: string, password: string, size?: { width: number; height: number }): Promise<RecordedPage> => signInWithPassword(chromium!, consoleOrigin, username, password, size);
+    const assertOnlyOwnOrigin = (recorded: RecordedPage) => assertOwnOrigin(recorded, consoleOrigin);
 
     before(async () => {
-      [binary, started] = await Promise.all([PulumiCli.binaryPath(), startSuiteInMode(mode, { serviceEnv: { identity: { STACKYARD_DIRECTORIES: directories() } } })]);
-      assert.equal(started.suite.org, ORG);
-      trustInstallationCa(started.suite.caFile);
-      consoleOrigin = new URL(started.suite.consoleUrl).origin;
-      chromium = await startChromium({ serverCertificates: [readFileSync(started.suite.pki.publicCertFile, 'utf8')] });
+      ({ binary, started, chromium, consoleOrigin } = await startConsoleSuite(mode, directory(), ORG));
       rest = new RestClient(started.suite.apiUrl);
       // alice exists once she has signed in (here through `pulumi login`), so she can join a team.
-      await directoryUserToken(started.suite.consoleUrl, 'corp', slapd.users.alice.username, slapd.users.alice.password);
+      await directoryUserToken(started.suite.consoleUrl, 'corp', directory().users.alice.username, directory().users.alice.password);
       admin = new PulumiCli({ binary, caFile: started.suite.caFile, accessToken: started.suite.adminToken, cwd: sharedProjectDir(PROJECT) });
       await admin.login(started.suite.apiUrl);
       await initStack(admin, ref('shared'));
@@ -113,7 +79,7 @@ for (const mode of selectedModes()) {
     });
 
     void it('signs an LDAP user in and lists exactly the stacks they may read, with search and filters', async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       const rows = async () => Promise.all((await page.locator('tr[data-stack]').all()).map((tr) => tr.getAttribute('data-stack')));
       assert.deepEqual(await rows(), [ref('shared')]);
@@ -148,7 +114,7 @@ for (const mode of selectedModes()) {
       await alice.context.close();
 
       // carol belongs to no team: signed in, she sees no stack at all.
-      const carol = await signIn(slapd.users.carol.username, slapd.users.carol.password);
+      const carol = await signIn(directory().users.carol.username, directory().users.carol.password);
       assert.deepEqual(await carol.page.locator('tr[data-stack]').count(), 0);
       await carol.page.getByText('No stacks to show.').waitFor();
       // And the stack she may not read is a plain "not found" through the console's JSON too.
@@ -160,7 +126,7 @@ for (const mode of selectedModes()) {
     });
 
     void it("shows a stack's overview with secret outputs masked, and its update history", async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await page.getByRole('link', { name: 'shared' }).click();
       await page.locator(`main[data-ready="/console/stacks/${ORG}/${PROJECT}/shared"]`).waitFor();
@@ -212,7 +178,7 @@ for (const mode of selectedModes()) {
     });
 
     void it('reveals a secret output only on request, to a reader, auditing each reveal; a person without access gets a 404', async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await page.goto(`${consoleOrigin}/console/stacks/${ORG}/${PROJECT}/shared`);
       const row = page.locator('table.outputs tr', { hasText: 'dbPassword' });
@@ -232,7 +198,7 @@ for (const mode of selectedModes()) {
       assertOnlyOwnOrigin(alice);
       await alice.context.close();
 
-      const carol = await signIn(slapd.users.carol.username, slapd.users.carol.password);
+      const carol = await signIn(directory().users.carol.username, directory().users.carol.password);
       const session = (await (await carol.page.request.get(`${consoleOrigin}/console/api/session`)).json()) as { csrfToken: string };
       const refused = await carol.page.request.post(`${consoleOrigin}/console/api/stacks/${ORG}/${PROJECT}/shared/outputs/dbPassword/reveal`, { headers: { 'x-csrf-token': session.csrfToken } });
       assert.equal(refused.status(), 404, await refused.text());
@@ -327,7 +293,7 @@ for (const mode of selectedModes()) {
     };
 
     void it('shows the log of a running `pulumi up` growing, then its result, without a reload', async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       const dir = tempDir('stackyard-e2e-console-block');
       const startedFile = join(dir, 'started');
@@ -373,7 +339,7 @@ for (const mode of selectedModes()) {
     });
 
     void it('creates an access token that is shown once and works with the CLI, and revoking it in the console makes the CLI fail', async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
       await page.getByRole('link', { name: 'Access tokens' }).click();
       await page.locator('main[data-ready="/console/tokens"]').waitFor();
@@ -408,7 +374,7 @@ for (const mode of selectedModes()) {
     });
 
     void it("ends the console's api access at sign-out, even for a copy of the old session cookie", async () => {
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const stolen = await alice.context.cookies(consoleOrigin);
       assert.ok(stolen.some((c) => c.name === '__Host-stackyard-session'));
       // A request now puts the session's api token in the console's short cache.
@@ -429,7 +395,7 @@ for (const mode of selectedModes()) {
     });
 
     void it('fits a phone-width screen, and answers bad console requests with a clear 4xx', async () => {
-      const phone = await signIn(slapd.users.alice.username, slapd.users.alice.password, { width: 390, height: 844 });
+      const phone = await signIn(directory().users.alice.username, directory().users.alice.password, { width: 390, height: 844 });
       const { page } = phone;
       const width = await page.evaluate<number>('document.documentElement.scrollWidth');
       assert.ok(width <= 390, `no horizontal scrolling at phone width (content is ${width} px wide)`);
@@ -457,7 +423,7 @@ for (const mode of selectedModes()) {
       await initStack(admin, ref('doomed'));
       await runProgram(admin, { op: 'up', projectName: PROJECT, stackName: ref('doomed'), program: { resources: 1, generation: 1 } });
       await rest.ok('PATCH', `/api/orgs/${ORG}/teams/readers`, started.suite.adminToken, { addStackPermission: { projectName: PROJECT, stackName: 'doomed', permission: 103 } });
-      const alice = await signIn(slapd.users.alice.username, slapd.users.alice.password);
+      const alice = await signIn(directory().users.alice.username, directory().users.alice.password);
       const { page } = alice;
 
       // A reader: the forms are there, the api refuses, and its reason is what the page shows.
